@@ -1,0 +1,220 @@
+#include "config/chat_config.hpp"
+
+#include "config/log.hpp"
+
+#include <caf/config_option_set.hpp>
+#include <caf/deep_to_string.hpp>
+#include <caf/settings.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace actorchat {
+
+namespace {
+
+/// Finds the 1-based line where `key` is set inside `[section]` of the file, or 0.
+size_t find_line(const std::string& path, const std::string& section, const std::string& key) {
+  std::ifstream in{path};
+  std::string line;
+  std::string current;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == ';')
+      continue;
+    if (line[first] == '[') {
+      auto close = line.find(']', first);
+      current = line.substr(first + 1, close == std::string::npos ? close : close - first - 1);
+      continue;
+    }
+    if (current != section || line.compare(first, key.size(), key) != 0)
+      continue;
+    auto after = line.find_first_not_of(" \t", first + key.size());
+    if (after != std::string::npos && line[after] == '=')
+      return n;
+  }
+  return 0;
+}
+
+bool readable_file(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), R_OK) == 0;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/// Turns CAF's "parser_error(unexpected_character, ({"column" = 9, "line" = 3}))" into
+/// "PATH:3:9: syntax error (unexpected_character): <hint>".
+std::string describe_syntax_error(const std::string& path, const std::string& rendered) {
+  static const std::regex where{R"re("column" = (\d+), "line" = (\d+))re"};
+  static const std::regex code{R"re(parser_error\((\w+))re"};
+  std::smatch m;
+  std::string out = path;
+  if (std::regex_search(rendered, m, where))
+    out += ":" + m[2].str() + ":" + m[1].str();
+  out += ": syntax error";
+  if (std::regex_search(rendered, m, code))
+    out += " (" + m[1].str() + ")";
+  else
+    out += " (" + rendered + ")";
+  return out + ": sections look like [chat], values like key = 42, key = \"text\" (double "
+               "quotes), key = 30s, key = [\"a\", \"b\"]; comments start with ';'";
+}
+
+} // namespace
+
+chat_config::chat_config() {
+  config_file_path = default_config_file;
+  opt_group{custom_options_, "chat"}
+    .add(host, "host", "listen address (127.0.0.1 = this machine only; 0.0.0.0 = everyone)")
+    .add(port, "port,p", "listen port (0 = any free port, printed at start)")
+    .add(web_root, "web-root", "directory served over HTTP")
+    .add(io_threads, "io-threads", "Asio threads for the network (beside CAF's scheduler)")
+    .add(tls_cert, "tls-cert", "PEM certificate chain; with tls-key serves https/wss")
+    .add(tls_key, "tls-key", "PEM private key for tls-cert")
+    .add(history_size, "history-size", "messages a room replays to a newcomer")
+    .add(send_queue, "send-queue",
+         "per-client bound on undelivered messages; a client over it is dropped (close 1008)")
+    .add(max_message_size, "max-message-size",
+         "largest inbound message in bytes; larger gets close 1009")
+    .add(log_level, "log-level", "least severe log lines written: debug, info, warn or error")
+    .add(ping_interval, "ping-interval", "how often the server pings each client")
+    .add(pong_timeout, "pong-timeout", "a client that leaves a ping unanswered this long is dropped")
+    .add(write_timeout, "write-timeout", "a client whose socket accepts no bytes this long is dropped")
+    .add(handshake_timeout, "handshake-timeout",
+         "time from TCP accept to a complete HTTP request / WebSocket upgrade (TLS included)")
+    .add(shutdown_timeout, "shutdown-timeout",
+         "on SIGINT/SIGTERM, time allowed to close every client before the process exits");
+}
+
+std::vector<std::string> chat_config::validate_file(const std::string& path,
+                                                    bool must_exist) const {
+  std::vector<std::string> problems;
+  {
+    std::ifstream probe{path};
+    if (!probe) {
+      if (must_exist)
+        problems.push_back(path + ": cannot open config file");
+      return problems;
+    }
+    // CAF reports CRLF line ends as a bare "trailing_character"; say what it really is.
+    std::string line;
+    for (size_t n = 1; std::getline(probe, line); ++n)
+      if (!line.empty() && line.back() == '\r') {
+        problems.push_back(path + ":" + std::to_string(n)
+                           + ": Windows (CRLF) line ending; save the file with LF line endings");
+        return problems;
+      }
+  }
+  auto raw = parse_config_file(path.c_str());
+  if (!raw) {
+    problems.push_back(describe_syntax_error(path, render(raw.error())));
+    return problems;
+  }
+  for (auto& section : *raw) {
+    auto dict = caf::get_if<caf::settings>(&section.second);
+    if (!dict) {
+      problems.push_back(path + ": '" + section.first + "' must be a [section], not a value");
+      continue;
+    }
+    for (auto& kv : *dict) {
+      auto where = path + ":" + std::to_string(find_line(path, section.first, kv.first)) + ": ";
+      auto qualified = section.first + "." + kv.first;
+      auto opt = custom_options_.qualified_name_lookup(section.first, kv.first);
+      if (opt == nullptr) {
+        problems.push_back(where + "unknown key " + qualified);
+      } else if (auto err = opt->check(kv.second)) {
+        auto type = std::string{opt->type_name().data(), opt->type_name().size()};
+        problems.push_back(where + "bad value for " + qualified + " = "
+                           + caf::to_string(kv.second) + ": expected " + type
+                           + (type == "timespan" ? " with a unit (e.g. 30s, 250ms, 2min)" : "")
+                           + (type == "std::string" || type == "string"
+                                ? " in double quotes" : ""));
+      }
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> chat_config::validate_values() const {
+  std::vector<std::string> problems;
+  auto bad = [&](const char* key, const std::string& why) {
+    problems.push_back(std::string{"chat."} + key + ": " + why);
+  };
+  if (host.empty())
+    bad("host", "must not be empty (127.0.0.1 for this machine, 0.0.0.0 for everyone)");
+  if (io_threads < 1 || io_threads > 256)
+    bad("io-threads", "must be between 1 and 256, is " + std::to_string(io_threads));
+  if (!is_directory(web_root))
+    bad("web-root", "'" + web_root + "' is not a directory (relative paths start at the "
+                    "working directory)");
+  if (tls_cert.empty() != tls_key.empty())
+    bad(tls_cert.empty() ? "tls-cert" : "tls-key",
+        "tls-cert and tls-key must be set together (both empty = plain http/ws)");
+  if (!tls_cert.empty() && !readable_file(tls_cert))
+    bad("tls-cert", "cannot read '" + tls_cert + "'");
+  if (!tls_key.empty() && !readable_file(tls_key))
+    bad("tls-key", "cannot read '" + tls_key + "'");
+  if (send_queue < 1)
+    bad("send-queue", "must be at least 1");
+  if (history_size > send_queue)
+    bad("history-size", "is " + std::to_string(history_size) + " but chat.send-queue is "
+                          + std::to_string(send_queue)
+                          + "; a newcomer's replay must fit in its send queue");
+  if (max_message_size < 16 || max_message_size > (64u << 20))
+    bad("max-message-size", "must be between 16 and 67108864 bytes, is "
+                              + std::to_string(max_message_size));
+  if (log::level lvl; !log::parse_level(log_level, lvl))
+    bad("log-level", "must be \"debug\", \"info\", \"warn\" or \"error\", is \"" + log_level + "\"");
+  auto positive = [&](const char* key, caf::timespan t) {
+    if (t.count() <= 0)
+      bad(key, "must be a positive duration such as 10s, is " + caf::deep_to_string(t));
+  };
+  positive("ping-interval", ping_interval);
+  positive("pong-timeout", pong_timeout);
+  positive("write-timeout", write_timeout);
+  positive("handshake-timeout", handshake_timeout);
+  positive("shutdown-timeout", shutdown_timeout);
+  return problems;
+}
+
+std::string chat_config::help_text() const {
+  std::ostringstream out;
+  out << "usage: actorchat [--config-file=PATH] [--chat.KEY=VALUE ...]\n\n"
+         "Reads " << default_config_file << " from the working directory (or PATH); every key\n"
+         "can be set in its [chat] section or overridden on the command line.\n"
+         "Durations take a unit (250ms, 30s, 2min); strings in the file need double quotes.\n\n"
+         "keys:\n";
+  for (auto& opt : custom_options_) {
+    if (opt.category() != "chat")
+      continue;
+    auto value = opt.get();
+    out << "  --chat." << opt.long_name() << "=<" << opt.type_name() << ">\n      "
+        << opt.description() << " (default: " << (value ? caf::to_string(*value) : "?")
+        << ")\n";
+  }
+  out << "\n--long-help lists CAF's own options too ([scheduler], [logger], ...).\n";
+  return out.str();
+}
+
+std::string chat_config::summary() const {
+  std::ostringstream out;
+  out << "host=" << host << " port=" << port << " web-root=" << web_root
+      << " io-threads=" << io_threads << " log-level=" << log_level << " tls=" << (tls_cert.empty() ? "off" : "on")
+      << " history-size=" << history_size << " send-queue=" << send_queue
+      << " max-message-size=" << max_message_size
+      << " ping-interval=" << caf::deep_to_string(ping_interval)
+      << " pong-timeout=" << caf::deep_to_string(pong_timeout)
+      << " write-timeout=" << caf::deep_to_string(write_timeout)
+      << " handshake-timeout=" << caf::deep_to_string(handshake_timeout)
+      << " shutdown-timeout=" << caf::deep_to_string(shutdown_timeout);
+  return out.str();
+}
+
+} // namespace actorchat

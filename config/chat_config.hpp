@@ -1,0 +1,66 @@
+// chat_config: every actorchat setting, declared once with its default and help text.
+//
+// Values come from caf-application.conf ([chat] section) and are overridden by --chat.key=value
+// on the command line. CAF 0.17 drops unknown keys and wrongly typed values in the file without a
+// word, so validate_file() reads the file itself and checks every key against the declared
+// options before CAF parses it, and validate_values() checks the values in effect against each
+// other. Both return human-readable problems that name the key (and the line); an empty list
+// means the configuration is usable.
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+#include <caf/timespan.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace actorchat {
+
+/// Name of the file read from the working directory unless --config-file= says otherwise.
+inline constexpr const char* default_config_file = "caf-application.conf";
+
+class chat_config : public caf::actor_system_config {
+public:
+  // -- network -------------------------------------------------------------------------------
+  std::string host = "127.0.0.1";  ///< Listen address; "0.0.0.0" or "::" to listen publicly.
+  uint16_t port = 8080;            ///< Listen port; 0 picks a free port (printed at start).
+  std::string web_root = "web";    ///< Directory served over HTTP (index.html, chat.js, ...).
+  size_t io_threads = 1;           ///< Asio threads beside CAF's scheduler.
+  std::string tls_cert;            ///< PEM certificate chain; with tls_key enables https/wss.
+  std::string tls_key;             ///< PEM private key for tls_cert.
+
+  // -- chat ----------------------------------------------------------------------------------
+  size_t history_size = 100;       ///< Messages a room keeps in memory and replays to newcomers.
+  uint32_t send_queue = 256;       ///< Per-client bound on undelivered messages (mailbox+socket).
+  size_t max_message_size = 4096;  ///< Largest inbound WebSocket message in bytes (else 1009).
+
+  // -- operations ----------------------------------------------------------------------------
+  std::string log_level = "info";  ///< debug, info, warn or error
+
+  // -- timing --------------------------------------------------------------------------------
+  caf::timespan ping_interval = std::chrono::seconds(30);     ///< Server pings this often.
+  caf::timespan pong_timeout = std::chrono::seconds(10);      ///< Ping unanswered this long: drop.
+  caf::timespan write_timeout = std::chrono::seconds(10);     ///< One write stuck this long: drop.
+  caf::timespan handshake_timeout = std::chrono::seconds(10); ///< Accept to upgrade (and TLS).
+  caf::timespan shutdown_timeout = std::chrono::seconds(5);   ///< SIGTERM to exit, at most.
+
+  chat_config();
+
+  /// Problems found in the config file at `path` (unknown keys, wrong types, syntax), each
+  /// naming the key and its line. A missing file is not a problem unless `must_exist`.
+  std::vector<std::string> validate_file(const std::string& path, bool must_exist) const;
+
+  /// Problems with the values in effect (file and command line), each naming the key.
+  std::vector<std::string> validate_values() const;
+
+  /// Usage and every [chat] key with its type, default and help (for --help). Call before
+  /// parse() so that the values shown are the defaults.
+  std::string help_text() const;
+
+  /// One line per key with its value in effect, for the startup log.
+  std::string summary() const;
+};
+
+} // namespace actorchat
