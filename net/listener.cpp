@@ -1,0 +1,68 @@
+#include "net/listener.hpp"
+
+#include "config/log.hpp"
+#include "net/http_session.hpp"
+
+namespace actorchat::netio {
+
+listener::listener(asio::io_context& ioc, context_ptr ctx)
+  : ioc_(ioc), ctx_(std::move(ctx)), acceptor_(asio::make_strand(ioc)),
+    retry_timer_(acceptor_.get_executor()) {
+}
+
+beast::error_code listener::open(const tcp::endpoint& endpoint) {
+  beast::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec)
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(endpoint, ec);
+  if (!ec)
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  return ec;
+}
+
+tcp::endpoint listener::local_endpoint() const {
+  beast::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void listener::run() {
+  asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+}
+
+void listener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ignored;
+    self->retry_timer_.cancel();
+    self->acceptor_.close(ignored);
+  });
+}
+
+void listener::do_accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_),
+                         beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (!acceptor_.is_open())
+    return;
+  if (ec) {
+    // Typically EMFILE/ENFILE: back off briefly instead of spinning on the error.
+    log::warn("accept_failed", "error=" + log::quote(ec.message()));
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec)
+        self->do_accept();
+    });
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  if (ctx_->tls)
+    run_https_session(std::move(socket), ctx_);
+  else
+    run_http_session(std::move(socket), ctx_);
+  do_accept();
+}
+
+} // namespace actorchat::netio

@@ -1,0 +1,36 @@
+// listener: accepts TCP connections, each onto its own strand, and starts an HTTP session.
+#pragma once
+
+#include "net/beast.hpp"
+#include "net/server_context.hpp"
+
+#include <memory>
+
+namespace actorchat::netio {
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(asio::io_context& ioc, context_ptr ctx);
+
+  /// Opens, binds and listens; a failure names what went wrong.
+  beast::error_code open(const tcp::endpoint& endpoint);
+
+  tcp::endpoint local_endpoint() const;
+
+  /// Starts accepting.
+  void run();
+
+  /// Stops accepting (thread-safe). Established connections are not affected.
+  void stop();
+
+private:
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  asio::io_context& ioc_;
+  context_ptr ctx_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_; ///< backs off when accept fails (e.g. out of descriptors)
+};
+
+} // namespace actorchat::netio

@@ -1,0 +1,153 @@
+#include "net/server.hpp"
+
+#include "config/log.hpp"
+#include "net/beast.hpp"
+#include "net/listener.hpp"
+#include "net/server_context.hpp"
+#include "net/tls.hpp"
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#ifndef ACTORCHAT_VERSION
+#  define ACTORCHAT_VERSION "0.0.0"
+#endif
+
+namespace actorchat {
+
+using namespace netio;
+
+struct server::impl {
+  impl(const chat_config& c, caf::actor_system& s, room_actor r)
+    : cfg(c), ctx(std::make_shared<server_context>(c, s)), signals(ioc, SIGINT, SIGTERM),
+      drain_timer(ioc) {
+    ctx->lobby = std::move(r);
+  }
+
+  const chat_config& cfg;
+  context_ptr ctx;
+  asio::io_context ioc;
+  asio::signal_set signals;
+  asio::steady_timer drain_timer;
+  std::shared_ptr<listener> acceptor;
+  std::chrono::steady_clock::time_point drain_deadline;
+  bool draining = false;
+
+  bool prepare() {
+    std::error_code fs_ec;
+    ctx->web_root = std::filesystem::canonical(cfg.web_root, fs_ec).string();
+    if (fs_ec) {
+      log::error("startup_failed", "key=chat.web-root error=" + log::quote(fs_ec.message()));
+      return false;
+    }
+    if (!cfg.tls_cert.empty()) {
+      std::string err;
+      ctx->tls = make_tls_context(cfg, err);
+      if (!ctx->tls) {
+        log::error("startup_failed", "error=" + log::quote(err));
+        return false;
+      }
+    }
+    auto info = std::make_shared<server_info>();
+    info->version = ACTORCHAT_VERSION;
+    std::random_device rd;
+    char boot[17];
+    std::snprintf(boot, sizeof(boot), "%08x%08x", rd(), rd());
+    info->boot = boot;
+    info->max_message_size = cfg.max_message_size;
+    info->send_queue = cfg.send_queue;
+    info->history_size = cfg.history_size;
+    ctx->info = std::move(info);
+    // Resolve chat.host (an address or a name such as "localhost") and listen.
+    tcp::resolver resolver{ioc};
+    beast::error_code ec;
+    auto results = resolver.resolve(cfg.host, std::to_string(cfg.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      log::error("startup_failed", "key=chat.host host=" + log::quote(cfg.host)
+                                     + " error=" + log::quote(ec ? ec.message() : "no address"));
+      return false;
+    }
+    acceptor = std::make_shared<listener>(ioc, ctx);
+    auto endpoint = results.begin()->endpoint();
+    if (auto listen_ec = acceptor->open(endpoint)) {
+      log::error("startup_failed", "keys=chat.host,chat.port address="
+                                     + endpoint.address().to_string() + " port="
+                                     + std::to_string(cfg.port)
+                                     + " error=" + log::quote(listen_ec.message()));
+      return false;
+    }
+    auto local = acceptor->local_endpoint();
+    auto host = local.address().to_string();
+    if (local.address().is_v6())
+      host = "[" + host + "]";
+    auto scheme = ctx->tls ? std::string{"https"} : std::string{"http"};
+    log::info("listening", "url=" + scheme + "://" + host + ":" + std::to_string(local.port())
+                             + " websocket=" + (ctx->tls ? "wss" : "ws") + "://" + host + ":"
+                             + std::to_string(local.port()) + "/ws");
+    return true;
+  }
+
+  void on_signal(const beast::error_code& ec, int signo) {
+    if (ec)
+      return;
+    if (draining) {
+      log::warn("shutdown_forced", "signal=" + std::to_string(signo));
+      ioc.stop();
+      return;
+    }
+    draining = true;
+    ctx->draining = true;
+    auto clients = ctx->sessions.snapshot();
+    log::info("shutdown_started", "signal=" + std::to_string(signo) + " clients="
+                                    + std::to_string(clients.size()));
+    acceptor->stop();
+    for (auto& c : clients)
+      c->close(close_code::going_away, "server shutting down");
+    // Leave a fifth of the budget for the actor system to wind down after the network.
+    drain_deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout * 4 / 5;
+    signals.async_wait([this](const beast::error_code& e, int s) { on_signal(e, s); });
+    poll_drain();
+  }
+
+  /// Stops the io_context once every client is gone or the deadline passed.
+  void poll_drain() {
+    auto left = ctx->sessions.size();
+    if (left == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+      if (left > 0)
+        log::warn("shutdown_timeout", "clients_left=" + std::to_string(left));
+      ioc.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(10));
+    drain_timer.async_wait([this](const beast::error_code& ec) {
+      if (!ec)
+        poll_drain();
+    });
+  }
+};
+
+server::server(const chat_config& cfg, caf::actor_system& sys, room_actor lobby)
+  : impl_(std::make_unique<impl>(cfg, sys, std::move(lobby))) {
+}
+
+server::~server() = default;
+
+int server::run() {
+  auto& d = *impl_;
+  if (!d.prepare())
+    return 1;
+  d.signals.async_wait([&d](const beast::error_code& ec, int signo) { d.on_signal(ec, signo); });
+  d.acceptor->run();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < d.cfg.io_threads; ++i)
+    threads.emplace_back([&d] { d.ioc.run(); });
+  d.ioc.run();
+  for (auto& t : threads)
+    t.join();
+  log::info("shutdown_network_done", "clients_left=" + std::to_string(d.ctx->sessions.size()));
+  return 0;
+}
+
+} // namespace actorchat

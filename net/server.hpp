@@ -1,0 +1,34 @@
+// server: the network side of actorchat. Owns the io_context and its threads, the listener, the
+// signal handling and the drain on shutdown. main() creates the actor system first and the server
+// second, so the server (and every session, with the actor handles it holds) is gone before
+// ~actor_system waits for actors (shared/CAF-0.17.md 5.3).
+#pragma once
+
+#include "actors/types.hpp"
+#include "config/chat_config.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace actorchat {
+
+class server {
+public:
+  server(const chat_config& cfg, caf::actor_system& sys, room_actor lobby);
+  ~server();
+
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Listens and serves until SIGINT or SIGTERM, then closes every client (1001) and returns
+  /// within chat.shutdown-timeout. Returns the process exit code: 0 after a clean shutdown, 1 if
+  /// the server could not start (the reason is logged).
+  int run();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace actorchat

@@ -1,0 +1,35 @@
+// server_context: what every session of one server shares. Created by server, which outlives
+// the io_context and therefore every session.
+#pragma once
+
+#include "actors/client.hpp"
+#include "actors/protocol.hpp"
+#include "actors/types.hpp"
+#include "config/chat_config.hpp"
+#include "net/session_registry.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace actorchat::netio {
+
+struct server_context {
+  server_context(const chat_config& c, caf::actor_system& s) : cfg(c), sys(s) {}
+
+  const chat_config& cfg;
+  caf::actor_system& sys;
+  room_actor lobby;
+  server_info_ptr info;                      ///< sent to every client in its welcome
+  std::string web_root;                      ///< canonical, absolute
+  std::unique_ptr<boost::asio::ssl::context> tls; ///< null: plain http/ws
+  session_registry sessions;                 ///< live WebSocket sessions
+  std::atomic<uint64_t> next_guest{1};       ///< for default nicknames guest-N
+  std::atomic<bool> draining{false};         ///< shutting down: refuse new upgrades
+};
+
+using context_ptr = std::shared_ptr<server_context>;
+
+} // namespace actorchat::netio

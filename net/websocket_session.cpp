@@ -1,0 +1,367 @@
+#include "net/websocket_session.hpp"
+
+#include "actors/client.hpp"
+#include "config/log.hpp"
+
+#include <caf/send.hpp>
+
+#include <chrono>
+#include <deque>
+
+namespace actorchat::netio {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// Coalescing bounds: pending payloads are joined with '\n' into one frame of at most this many
+/// bytes (a single larger payload goes alone) and this many payloads.
+constexpr size_t max_frame_bytes = 64 * 1024;
+constexpr size_t max_frame_payloads = 256;
+
+/// Close reasons are limited to 123 bytes by RFC 6455.
+std::string clip_reason(std::string reason) {
+  if (reason.size() > 123)
+    reason.resize(123);
+  return reason;
+}
+
+/// One WebSocket connection.
+///
+/// Threading: every member is touched only on the session's strand (the executor of its
+/// socket), except send() and close(), which client actors call from CAF threads and which only
+/// post onto the strand. One reader (do_read) and one writer (do_write) per connection; the
+/// write queue belongs to the session alone. The session holds the strong handle of its client
+/// actor; the actor holds only a weak pointer back (no reference cycle).
+template <class Stream>
+class websocket_session : public connection,
+                          public std::enable_shared_from_this<websocket_session<Stream>> {
+public:
+  websocket_session(Stream&& stream, context_ptr ctx)
+    : ws_(std::move(stream)), ctx_(std::move(ctx)), timer_(ws_.get_executor()) {
+  }
+
+  ~websocket_session() override {
+    if (actor_)
+      caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  }
+
+  void run(request req) {
+    auto& cfg = ctx_->cfg;
+    // The HTTP layer's deadline is done; the WebSocket layer has its own timers.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout opt{};
+    opt.handshake_timeout = cfg.handshake_timeout; // also bounds the closing handshake
+    opt.idle_timeout = websocket::stream_base::none(); // keepalive is ours: see on_tick
+    opt.keep_alive_pings = false;
+    ws_.set_option(opt);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, "actorchat");
+    }));
+    ws_.read_message_max(cfg.max_message_size);
+    ws_.auto_fragment(false);
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong)
+        heard_from_peer();
+    });
+    peer_ = endpoint_string();
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                    this->shared_from_this()));
+  }
+
+  // -- connection interface (called from CAF threads) --------------------------------------
+
+  void send(payload_batch batch) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), b = std::move(batch)] {
+      self->enqueue(b);
+    });
+  }
+
+  void close(close_code code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code,
+                                    r = std::move(reason)]() mutable {
+      self->start_close(code, std::move(r));
+    });
+  }
+
+private:
+  std::string endpoint_string() {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    return ec ? std::string{"?"} : ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void on_accept(beast::error_code ec) {
+    if (ec) {
+      log::info("handshake_failed", "peer=" + peer_ + " error=" + log::quote(ec.message()));
+      return;
+    }
+    if (ctx_->draining) {
+      // Shutdown began while this handshake was in flight.
+      start_close(close_code::going_away, "server shutting down");
+      do_read();
+      return;
+    }
+    auto& cfg = ctx_->cfg;
+    nick_ = "guest-" + std::to_string(ctx_->next_guest.fetch_add(1));
+    credit_ = std::make_shared<send_credit>(cfg.send_queue);
+    auto self = this->shared_from_this();
+    ctx_->sessions.add(self);
+    registered_ = true;
+    actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, ctx_->lobby, nick_,
+                          ctx_->info);
+    log::info("connect", "peer=" + peer_ + " nick=" + nick_);
+    last_ping_at_ = clock::now();
+    schedule(last_ping_at_ + cfg.ping_interval);
+    do_read();
+  }
+
+  // -- reading (the one reader) -------------------------------------------------------------
+
+  void do_read() {
+    ws_.async_read(read_buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                           this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (ec) {
+      finish(ec);
+      return;
+    }
+    heard_from_peer();
+    if (!ws_.got_text()) {
+      read_buffer_.consume(read_buffer_.size());
+      start_close(close_code::unsupported, "binary frames are not supported; send text");
+    } else if (!close_requested_ && actor_) {
+      caf::anon_send(actor_, inbound_atom::value, beast::buffers_to_string(read_buffer_.data()));
+    }
+    read_buffer_.consume(read_buffer_.size());
+    do_read();
+  }
+
+  // -- writing (the one writer; the queue is ours alone) -------------------------------------
+
+  void enqueue(const payload_batch& batch) {
+    if (close_requested_ || finished_) {
+      credit_->release(static_cast<uint32_t>(batch->size()));
+      return;
+    }
+    queue_.insert(queue_.end(), batch->begin(), batch->end());
+    if (writing_ == 0)
+      do_write();
+  }
+
+  /// Writes as many queued payloads as fit in one frame, joined by '\n'.
+  void do_write() {
+    if (writing_ > 0 || queue_.empty() || close_sent_)
+      return;
+    write_buffers_.clear();
+    size_t bytes = 0;
+    size_t n = 0;
+    for (auto& p : queue_) {
+      if (n > 0 && (n >= max_frame_payloads || bytes + 1 + p->size() > max_frame_bytes))
+        break;
+      if (n > 0) {
+        write_buffers_.emplace_back("\n", 1);
+        ++bytes;
+      }
+      write_buffers_.emplace_back(p->data(), p->size());
+      bytes += p->size();
+      ++n;
+    }
+    writing_ = n;
+    write_started_ = clock::now();
+    schedule(write_started_ + ctx_->cfg.write_timeout);
+    ws_.text(true);
+    ws_.async_write(write_buffers_, beast::bind_front_handler(&websocket_session::on_write,
+                                                              this->shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, size_t) {
+    auto n = writing_;
+    writing_ = 0;
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    credit_->release(static_cast<uint32_t>(n));
+    if (ec) {
+      abort_connection();
+      return;
+    }
+    if (close_requested_)
+      send_close();
+    else
+      do_write();
+  }
+
+  // -- closing ------------------------------------------------------------------------------
+
+  /// Stops taking payloads, drops what is queued but not being written, and sends a close frame
+  /// once the write in progress (if any) completes.
+  void start_close(close_code code, std::string reason) {
+    if (close_requested_ || finished_)
+      return;
+    close_requested_ = true;
+    close_code_ = code;
+    close_reason_ = clip_reason(std::move(reason));
+    auto unsent = queue_.size() - writing_;
+    queue_.resize(writing_);
+    if (credit_)
+      credit_->release(static_cast<uint32_t>(unsent));
+    if (writing_ == 0)
+      send_close();
+  }
+
+  void send_close() {
+    if (close_sent_)
+      return;
+    close_sent_ = true;
+    websocket::close_reason cr{static_cast<websocket::close_code>(close_code_), close_reason_};
+    ws_.async_close(cr, [self = this->shared_from_this()](beast::error_code ec) {
+      // On success the pending read completes with websocket::error::closed and ends the session.
+      if (ec && ec != asio::error::operation_aborted)
+        self->abort_connection();
+    });
+  }
+
+  /// Tears the TCP connection down without a closing handshake (peer unresponsive or gone).
+  void abort_connection() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  /// The read loop ended: the connection is over.
+  void finish(beast::error_code ec) {
+    if (finished_)
+      return;
+    finished_ = true;
+    ++timer_generation_;
+    timer_.cancel();
+    if (registered_)
+      ctx_->sessions.remove(this);
+    if (actor_) {
+      caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+      actor_ = nullptr;
+    }
+    if (!registered_)
+      return; // handshake never completed; on_accept logged it
+    std::string fields = "peer=" + peer_ + " nick=" + nick_;
+    if (close_sent_)
+      fields += " sent_code=" + std::to_string(static_cast<uint16_t>(close_code_))
+                + " sent_reason=" + log::quote(close_reason_);
+    if (ws_.reason().code != websocket::close_code::none)
+      fields += " peer_code=" + std::to_string(ws_.reason().code);
+    if (!drop_reason_.empty())
+      fields += " dropped=" + drop_reason_;
+    if (ec != websocket::error::closed)
+      fields += " error=" + log::quote(ec.message());
+    log::info("disconnect", fields);
+  }
+
+  // -- keepalive and write deadline ---------------------------------------------------------
+
+  void heard_from_peer() {
+    ping_outstanding_ = false;
+  }
+
+  /// Makes sure the timer fires no later than `at`.
+  void schedule(clock::time_point at) {
+    if (finished_ || (timer_armed_ && timer_at_ <= at))
+      return;
+    timer_armed_ = true;
+    timer_at_ = at;
+    auto generation = ++timer_generation_;
+    timer_.expires_at(at);
+    timer_.async_wait([self = this->shared_from_this(), generation](beast::error_code) {
+      if (generation == self->timer_generation_)
+        self->on_tick();
+    });
+  }
+
+  void on_tick() {
+    timer_armed_ = false;
+    if (finished_)
+      return;
+    auto& cfg = ctx_->cfg;
+    auto now = clock::now();
+    if (writing_ > 0 && now - write_started_ >= cfg.write_timeout) {
+      drop("write_timeout");
+      return;
+    }
+    if (ping_outstanding_ && ping_written_ && now - ping_written_at_ >= cfg.pong_timeout) {
+      drop("pong_timeout");
+      return;
+    }
+    if (!ping_outstanding_ && !close_requested_ && now - last_ping_at_ >= cfg.ping_interval) {
+      ping_outstanding_ = true;
+      ping_written_ = false;
+      last_ping_at_ = now;
+      ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec)
+          return;
+        self->ping_written_ = true;
+        self->ping_written_at_ = clock::now();
+        self->schedule(self->ping_written_at_ + self->ctx_->cfg.pong_timeout);
+      });
+    }
+    auto next = last_ping_at_ + cfg.ping_interval;
+    if (writing_ > 0)
+      next = std::min(next, write_started_ + cfg.write_timeout);
+    if (ping_outstanding_ && ping_written_)
+      next = std::min(next, ping_written_at_ + cfg.pong_timeout);
+    schedule(std::max(next, now + std::chrono::milliseconds(1)));
+  }
+
+  void drop(const char* why) {
+    drop_reason_ = why;
+    abort_connection();
+  }
+
+  websocket::stream<Stream> ws_;
+  context_ptr ctx_;
+  std::string peer_;
+  std::string nick_;
+  client_actor actor_;
+  credit_ptr credit_;
+  bool registered_ = false;
+
+  beast::flat_buffer read_buffer_;
+
+  std::deque<payload> queue_;                 ///< the write queue; front writing_ are in flight
+  std::vector<asio::const_buffer> write_buffers_;
+  size_t writing_ = 0;                        ///< payloads in the write in progress
+  clock::time_point write_started_;
+
+  bool close_requested_ = false;
+  bool close_sent_ = false;
+  bool finished_ = false;
+  close_code close_code_ = close_code::normal;
+  std::string close_reason_;
+  std::string drop_reason_;
+
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  clock::time_point timer_at_;
+  uint64_t timer_generation_ = 0;
+  clock::time_point last_ping_at_;
+  clock::time_point ping_written_at_;
+  bool ping_outstanding_ = false;
+  bool ping_written_ = false;
+};
+
+template <class Stream>
+void start(Stream&& stream, request&& req, context_ptr&& ctx) {
+  auto session = std::make_shared<websocket_session<Stream>>(std::move(stream), std::move(ctx));
+  session->run(std::move(req));
+}
+
+} // namespace
+
+void run_websocket_session(plain_stream stream, request req, context_ptr ctx) {
+  start(std::move(stream), std::move(req), std::move(ctx));
+}
+
+void run_websocket_session(tls_stream stream, request req, context_ptr ctx) {
+  start(std::move(stream), std::move(req), std::move(ctx));
+}
+
+} // namespace actorchat::netio

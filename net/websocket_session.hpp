@@ -1,0 +1,16 @@
+// websocket_session: one WebSocket connection, bridged to its client actor.
+//
+// The session owns the write queue; see websocket_session.cpp for the threading rules.
+#pragma once
+
+#include "net/beast.hpp"
+#include "net/server_context.hpp"
+
+namespace actorchat::netio {
+
+/// Completes the WebSocket handshake for `req` on `stream` and serves the connection until it
+/// closes. The stream's executor must be a strand (the listener accepts onto one).
+void run_websocket_session(plain_stream stream, request req, context_ptr ctx);
+void run_websocket_session(tls_stream stream, request req, context_ptr ctx);
+
+} // namespace actorchat::netio
