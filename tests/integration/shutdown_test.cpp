@@ -1,0 +1,50 @@
+// shutdown: SIGTERM and SIGINT close every client with 1001 ("going away") and the process
+// exits with status 0 within shutdown-timeout.
+#define CAF_SUITE shutdown
+#include "fixture.hpp"
+
+#include <csignal>
+
+using namespace actorchat::itest;
+
+namespace {
+
+constexpr milliseconds shutdown_timeout{5000};
+
+/// Two clients, `sig`, then a close 1001 for both and exit status 0, all within bounds.
+void check_graceful_shutdown(server_fixture& fix, int sig) {
+  auto& proc = fix.start({"--chat.shutdown-timeout=5s"});
+  auto a = fix.connect_client();
+  auto b = fix.connect_client();
+  auto deadline = std::chrono::steady_clock::now() + shutdown_timeout + milliseconds{2000};
+  auto left = [&] {
+    return std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  };
+  proc.signal(sig);
+  for (auto* client : {&a, &b}) {
+    auto end = client->read_until_close(left());
+    CAF_MESSAGE("client saw " << end.describe());
+    CAF_CHECK(end.what == ws_frame::kind::closed);
+    CAF_CHECK_EQUAL(end.close_code, 1001u);
+  }
+  auto status = proc.wait_exit(left());
+  if (!status)
+    CAF_MESSAGE("the server still runs " << (shutdown_timeout + milliseconds{2000}).count()
+                                         << " ms after signal " << sig);
+  CAF_REQUIRE(status.has_value());
+  CAF_CHECK_EQUAL(*status, 0);
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(shutdown_tests, server_fixture)
+
+CAF_TEST(SIGTERM closes every client with 1001 and exits 0) {
+  check_graceful_shutdown(*this, SIGTERM);
+}
+
+CAF_TEST(SIGINT closes every client with 1001 and exits 0) {
+  check_graceful_shutdown(*this, SIGINT);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
