@@ -1,5 +1,9 @@
-// actorchat: wires the configuration, the actor system, the lobby room and the network server.
-#include "actors/room.hpp"
+// actorchat: wires the configuration, the actors (store, nickname registry, room directory) and
+// the network server together. Nothing else happens here.
+#include "actors/client.hpp"
+#include "actors/directory.hpp"
+#include "actors/nick_registry.hpp"
+#include "actors/store.hpp"
 #include "config/chat_config.hpp"
 #include "config/log.hpp"
 #include "net/server.hpp"
@@ -7,11 +11,17 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#ifndef ACTORCHAT_VERSION
+#  define ACTORCHAT_VERSION "0.0.0"
+#endif
 
 namespace {
 
@@ -37,6 +47,24 @@ int refuse(const std::vector<std::string>& problems) {
     std::cerr << "actorchat: config error: " << p << "\n";
   std::cerr << "actorchat: refusing to start; config/caf-application.conf documents every key\n";
   return 2;
+}
+
+/// What every client is told and held to.
+actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config& cfg) {
+  auto s = std::make_shared<actorchat::client_settings>();
+  s->info.version = ACTORCHAT_VERSION;
+  std::random_device rd;
+  char boot[17];
+  std::snprintf(boot, sizeof(boot), "%08x%08x", rd(), rd());
+  s->info.boot = boot;
+  s->info.max_message_size = cfg.max_message_size;
+  s->info.send_queue = cfg.send_queue;
+  s->info.history_size = cfg.history_size;
+  s->info.max_rooms_per_client = cfg.max_rooms_per_client;
+  s->info.history_page_max = s->limits.history_page_max;
+  s->limits.max_message_size = cfg.max_message_size;
+  s->max_rooms = cfg.max_rooms_per_client;
+  return s;
 }
 
 } // namespace
@@ -67,15 +95,32 @@ int main(int argc, char** argv) {
   // The actor system is declared first so that it is destroyed last: ~actor_system waits for
   // every actor, and the sessions inside the server hold client actor handles.
   caf::actor_system sys{cfg};
-  actorchat::room_settings settings;
-  settings.history_size = cfg.history_size;
-  auto lobby = actorchat::spawn_room(sys, actorchat::default_room, settings);
+  actorchat::store_settings store_cfg;
+  store_cfg.path = cfg.store_path;
+  store_cfg.sync_full = cfg.store_sync == "full";
+  store_cfg.max_messages_per_room = cfg.store_max_messages_per_room;
+  store_cfg.max_age = cfg.store_max_age;
+  std::string store_error;
+  auto store = actorchat::spawn_store(sys, store_cfg, store_error);
+  if (!store) {
+    actorchat::log::error("startup_failed", "error=" + actorchat::log::quote(store_error));
+    return 1;
+  }
+  actorchat::directory_settings dir_cfg;
+  dir_cfg.room.history_size = cfg.history_size;
+  dir_cfg.room.idle_timeout = cfg.room_idle_timeout;
+  dir_cfg.max_rooms = cfg.max_rooms;
+  actorchat::client_services services{actorchat::spawn_directory(sys, dir_cfg, store),
+                                      actorchat::spawn_nick_registry(sys), store};
   int rc = 0;
   {
-    actorchat::server srv{cfg, sys, lobby};
+    actorchat::server srv{cfg, sys, services, make_client_settings(cfg)};
     rc = srv.run();
   }
-  caf::anon_send_exit(lobby, caf::exit_reason::user_shutdown);
+  // Rooms go with the directory; the store last, after the rooms' final requests.
+  caf::anon_send_exit(services.directory, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(services.nicks, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   actorchat::log::info("stopped", "exit_code=" + std::to_string(rc));
   return rc;
 }

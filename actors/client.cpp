@@ -4,28 +4,288 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
+#include <chrono>
+
 namespace actorchat {
 
+namespace {
+
+/// How long a client waits for the directory, a room or the store before it reports "internal".
+constexpr auto request_timeout = std::chrono::seconds(30);
+
+/// Frames a client may send while one of its joins is pending; they are handled in order once
+/// the join is answered. A client that sends more without waiting is dropped (1008).
+constexpr size_t max_deferred_frames = 1024;
+
+void handle_frame(client_pointer self, const std::string& frame);
+void drain_deferred(client_pointer self);
+
+/// Sends one payload that answers the peer. A peer so far behind that even this does not fit
+/// its send credit is not reading: it is dropped like any slow client.
+void reply(client_pointer self, payload p) {
+  auto& st = self->state;
+  auto c = st.conn.lock();
+  if (!c)
+    return;
+  if (!st.credit->try_acquire(1)) {
+    c->close(close_code::policy, "send queue full: the client reads too slowly");
+    self->quit();
+    return;
+  }
+  c->send(std::make_shared<const std::vector<payload>>(1, std::move(p)));
+}
+
+void reply_error(client_pointer self, const std::string& code, const std::string& message,
+                 const std::string& id) {
+  reply(self, encode_error(code, message, id));
+}
+
+/// The message for an error code an actor returned.
+std::string describe(const std::string& code, const std::string& room) {
+  if (code == "room_limit")
+    return "the server has as many rooms as it allows; join an existing room";
+  if (code == "store_unavailable")
+    return "the history of '" + room + "' cannot be read right now; try again later";
+  if (code == "already_joined")
+    return "already in '" + room + "'";
+  if (code == "not_in_room")
+    return "not in '" + room + "'";
+  if (code == "nick_taken")
+    return "that nickname is taken";
+  return "the server could not do that; try again";
+}
+
+bool member_of(client_pointer self, const std::string& room) {
+  return self->state.rooms.count(room) > 0;
+}
+
+void not_in_room(client_pointer self, const std::string& room, const std::string& id) {
+  reply_error(self, "not_in_room",
+              room.empty() ? "join a room first" : "not in '" + room + "'; join it first", id);
+}
+
+void say(client_pointer self, command& cmd) {
+  auto& st = self->state;
+  auto room = cmd.plain ? (st.join_order.empty() ? std::string{} : st.join_order.back())
+                        : cmd.room;
+  if (room.empty() || !member_of(self, room)) {
+    not_in_room(self, room, cmd.id);
+    return;
+  }
+  self->send(st.rooms[room], broadcast_atom::value, caf::actor_cast<member_actor>(self), st.nick,
+             std::move(cmd.text), std::move(cmd.id));
+}
+
+void join(client_pointer self, command& cmd) {
+  auto& st = self->state;
+  auto name = cmd.room;
+  if (member_of(self, name) || st.joining.count(name) > 0) {
+    reply_error(self, "already_joined", describe("already_joined", name), cmd.id);
+    return;
+  }
+  if (st.rooms.size() + st.joining.size() >= st.settings->max_rooms) {
+    reply_error(self, "too_many_rooms",
+                "a client may be in at most " + std::to_string(st.settings->max_rooms)
+                  + " rooms; leave one first",
+                cmd.id);
+    return;
+  }
+  st.joining.insert(name);
+  join_request req{st.nick, cmd.id, cmd.type == command_type::resume, cmd.after};
+  self
+    ->request(st.services.directory, request_timeout, register_atom::value, name,
+              caf::actor_cast<member_actor>(self), st.credit, std::move(req))
+    .then(
+      [self, name](caf::actor& room) {
+        auto& st = self->state;
+        st.joining.erase(name);
+        st.rooms[name] = caf::actor_cast<room_actor>(room);
+        st.join_order.push_back(name);
+        drain_deferred(self);
+      },
+      [self, name, id = cmd.id](caf::error& err) {
+        self->state.joining.erase(name);
+        auto code = error_code(err);
+        reply_error(self, code, describe(code, name), id);
+        drain_deferred(self);
+      });
+}
+
+void leave(client_pointer self, command& cmd) {
+  auto& st = self->state;
+  auto i = st.rooms.find(cmd.room);
+  if (i == st.rooms.end()) {
+    not_in_room(self, cmd.room, cmd.id);
+    return;
+  }
+  // The room answers "left" after everything it sent before.
+  self->send(i->second, unregister_atom::value, caf::actor_cast<member_actor>(self),
+             std::move(cmd.id));
+  st.rooms.erase(i);
+  st.join_order.erase(std::remove(st.join_order.begin(), st.join_order.end(), cmd.room),
+                      st.join_order.end());
+}
+
+void rename(client_pointer self, command& cmd) {
+  auto& st = self->state;
+  if (cmd.nick == st.nick) {
+    reply(self, encode_nick(st.nick, cmd.id));
+    return;
+  }
+  self
+    ->request(st.services.nicks, request_timeout, claim_atom::value, cmd.nick,
+              caf::actor_cast<member_actor>(self))
+    .then(
+      [self, nick = cmd.nick, id = cmd.id](bool) {
+        auto& st = self->state;
+        if (st.chosen_nick && fold_nick(st.nick) != fold_nick(nick))
+          self->send(st.services.nicks, release_atom::value, st.nick);
+        st.nick = nick;
+        st.chosen_nick = true;
+        for (auto& kv : st.rooms)
+          self->send(kv.second, rename_atom::value, caf::actor_cast<member_actor>(self), nick);
+        reply(self, encode_nick(nick, id));
+      },
+      [self, nick = cmd.nick, id = cmd.id](caf::error& err) {
+        auto code = error_code(err);
+        reply_error(self, code,
+                    code == "nick_taken" ? "the nickname '" + nick + "' is taken"
+                                         : describe(code, ""),
+                    id);
+      });
+}
+
+void who(client_pointer self, command& cmd) {
+  auto& st = self->state;
+  if (!member_of(self, cmd.room)) {
+    not_in_room(self, cmd.room, cmd.id);
+    return;
+  }
+  self->request(st.rooms[cmd.room], request_timeout, who_atom::value)
+    .then(
+      [self, room = cmd.room, id = cmd.id](std::vector<std::string>& members) {
+        reply(self, encode_who(room, members, id));
+      },
+      [self, room = cmd.room, id = cmd.id](caf::error&) {
+        reply_error(self, "internal", describe("internal", room), id);
+      });
+}
+
+void history(client_pointer self, command& cmd) {
+  auto& st = self->state;
+  if (!member_of(self, cmd.room)) {
+    not_in_room(self, cmd.room, cmd.id);
+    return;
+  }
+  self->request(st.services.store, request_timeout, page_atom::value, cmd.room, cmd.before,
+                cmd.limit)
+    .then(
+      [self, room = cmd.room, id = cmd.id](history_page& page) {
+        reply(self, encode_history(room, page.messages, page.complete, id));
+      },
+      [self, room = cmd.room, id = cmd.id](caf::error&) {
+        reply_error(self, "store_unavailable", describe("store_unavailable", room), id);
+      });
+}
+
+void list_rooms(client_pointer self, command& cmd) {
+  self->request(self->state.services.directory, request_timeout, rooms_atom::value)
+    .then(
+      [self, id = cmd.id](std::vector<room_count>& rooms) {
+        std::vector<std::pair<std::string, size_t>> out;
+        out.reserve(rooms.size());
+        for (auto& r : rooms)
+          out.emplace_back(std::move(r.room), r.members);
+        reply(self, encode_rooms(out, id));
+      },
+      [self, id = cmd.id](caf::error&) {
+        reply_error(self, "internal", describe("internal", ""), id);
+      });
+}
+
+void dispatch(client_pointer self, command& cmd) {
+  switch (cmd.type) {
+    case command_type::say: say(self, cmd); break;
+    case command_type::join:
+    case command_type::resume: join(self, cmd); break;
+    case command_type::leave: leave(self, cmd); break;
+    case command_type::nick: rename(self, cmd); break;
+    case command_type::who: who(self, cmd); break;
+    case command_type::history: history(self, cmd); break;
+    case command_type::rooms: list_rooms(self, cmd); break;
+  }
+}
+
+/// Parses and handles one frame, or defers it while a join is pending: a command sent right
+/// after a join (or right after the welcome, during the autojoin) must see that join done.
+void handle_frame(client_pointer self, const std::string& frame) {
+  auto& st = self->state;
+  if (!st.joining.empty()) {
+    if (st.deferred.size() >= max_deferred_frames) {
+      if (auto c = st.conn.lock())
+        c->close(close_code::policy, "too many frames while a join was pending");
+      self->quit();
+      return;
+    }
+    st.deferred.push_back(frame);
+    return;
+  }
+  auto parsed = parse_command(frame, st.settings->limits);
+  if (auto* err = std::get_if<command_error>(&parsed)) {
+    reply_error(self, err->code, err->message, err->id);
+    return;
+  }
+  auto& cmd = std::get<command>(parsed);
+  if (cmd.plain && cmd.text.empty())
+    return; // an empty frame is ignored
+  if (cmd.plain && cmd.text.size() > st.settings->limits.max_message_size) {
+    // The frame limit leaves room for a command's JSON; plain text must fit the limit itself.
+    if (auto c = st.conn.lock())
+      c->close(close_code::too_big, "message larger than " + std::to_string(
+                                      st.settings->limits.max_message_size) + " bytes");
+    self->quit();
+    return;
+  }
+  dispatch(self, cmd);
+}
+
+/// Handles deferred frames in order until one starts another join.
+void drain_deferred(client_pointer self) {
+  auto& st = self->state;
+  while (st.joining.empty() && !st.deferred.empty()) {
+    auto frame = std::move(st.deferred.front());
+    st.deferred.pop_front();
+    handle_frame(self, frame);
+  }
+}
+
+} // namespace
+
 client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection> conn,
-                                   credit_ptr credit, room_actor room, std::string nick,
-                                   server_info_ptr info) {
+                                   credit_ptr credit, std::string nick, client_services services,
+                                   client_settings_ptr settings, bool autojoin) {
   install_quiet_handlers(self);
   auto& st = self->state;
   st.conn = std::move(conn);
-  st.room = std::move(room);
+  st.credit = std::move(credit);
   st.nick = std::move(nick);
-  // The welcome goes first, before the room's history replay. It is counted like every other
-  // payload, since the connection releases one credit per payload written.
-  if (auto c = st.conn.lock(); c && credit->try_acquire(1)) {
-    auto welcome = encode_welcome(*info, st.nick, default_room);
-    c->send(std::make_shared<const std::vector<payload>>(1, std::move(welcome)));
+  st.services = std::move(services);
+  st.settings = std::move(settings);
+  // The welcome goes first, before any room's reply.
+  reply(self, encode_welcome(st.settings->info, st.nick, {}));
+  if (autojoin) {
+    command lobby;
+    lobby.type = command_type::join;
+    lobby.room = default_room;
+    join(self, lobby);
   }
-  self->send(st.room, register_atom::value, caf::actor_cast<member_actor>(self), std::move(credit));
   return {
-    [self](inbound_atom, std::string& text) {
-      if (text.empty())
-        return;
-      self->send(self->state.room, broadcast_atom::value, self->state.nick, std::move(text));
+    [self](inbound_atom, const std::string& frame) {
+      if (self->state.deferred.empty())
+        handle_frame(self, frame);
+      else
+        self->state.deferred.push_back(frame); // keep the order behind what waits
     },
     [self](deliver_atom, const payload_batch& batch) {
       if (auto c = self->state.conn.lock())

@@ -1,46 +1,71 @@
-// client: the middleman between one WebSocket connection and the rooms (gorilla's "Client").
-//
-// The connection (net/websocket_session) sends it each text frame as inbound_atom; it turns them
-// into broadcasts to its room. The room sends it batches of payloads (deliver_atom), which it
-// hands to the connection in one call. It never touches a socket: it holds only a weak pointer to
-// the connection interface, while the connection holds the strong actor handle.
+// client: the middleman between one WebSocket connection and the rest of the server (gorilla's
+// "Client"). The connection sends it each text frame (inbound_atom); it parses the command and
+// talks to the directory, its rooms, the nickname registry and the store. Rooms send it batches
+// of payloads (deliver_atom), which it hands to the connection in one call. It never touches a
+// socket: it holds only a weak pointer to the connection, which holds the strong actor handle.
 #pragma once
 
+#include "actors/command.hpp"
 #include "actors/connection.hpp"
 #include "actors/protocol.hpp"
+#include "actors/store.hpp"
 #include "actors/types.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <deque>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace actorchat {
+
+/// The actors every client talks to.
+struct client_services {
+  directory_actor directory;
+  nick_actor nicks;
+  store_actor store;
+};
+
+/// Settings shared by every client of one server.
+struct client_settings {
+  server_info info;        ///< for the welcome
+  parse_limits limits;     ///< for parsing commands
+  size_t max_rooms = 16;   ///< chat.max-rooms-per-client
+};
+
+using client_settings_ptr = std::shared_ptr<const client_settings>;
 
 struct client_state {
   static inline const char* name = "client";
 
   std::weak_ptr<connection> conn;
-  room_actor room;
+  credit_ptr credit;
+  client_services services;
+  client_settings_ptr settings;
   std::string nick;
+  bool chosen_nick = false;              ///< registered with the nick registry
+  std::map<std::string, room_actor> rooms;
+  std::vector<std::string> join_order;   ///< the current room is the last one
+  std::set<std::string> joining;         ///< join or resume sent, no answer yet
+  std::deque<std::string> deferred;      ///< frames that arrived while a join was pending
 };
 
 using client_pointer = client_actor::stateful_pointer<client_state>;
 
-using server_info_ptr = std::shared_ptr<const server_info>;
-
-/// Greets `conn` (welcome), joins `room` with `credit` as its send bound and serves `conn` under
-/// the name `nick`.
+/// Greets `conn` (welcome), joins "lobby" if `autojoin`, and serves `conn` under `nick`.
 client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection> conn,
-                                   credit_ptr credit, room_actor room, std::string nick,
-                                   server_info_ptr info);
+                                   credit_ptr credit, std::string nick, client_services services,
+                                   client_settings_ptr settings, bool autojoin);
 
 inline client_actor spawn_client(caf::actor_system& sys, std::weak_ptr<connection> conn,
-                                 credit_ptr credit, room_actor room, std::string nick,
-                                 server_info_ptr info) {
-  return sys.spawn(client, std::move(conn), std::move(credit), std::move(room), std::move(nick),
-                   std::move(info));
+                                 credit_ptr credit, std::string nick, client_services services,
+                                 client_settings_ptr settings, bool autojoin) {
+  return sys.spawn(client, std::move(conn), std::move(credit), std::move(nick),
+                   std::move(services), std::move(settings), autojoin);
 }
 
 } // namespace actorchat

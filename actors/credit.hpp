@@ -28,6 +28,10 @@ public:
     return true;
   }
 
+  /// Takes `n` credits even past the limit: for a join's reply and replay, a bounded burst that
+  /// must not cost the client its connection. Live traffic then waits until it is written.
+  void force_acquire(uint32_t n) noexcept { in_flight_.fetch_add(n, std::memory_order_relaxed); }
+
   /// Returns `n` credits: called by the connection once those messages are written.
   void release(uint32_t n) noexcept { in_flight_.fetch_sub(n, std::memory_order_relaxed); }
 

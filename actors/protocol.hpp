@@ -5,29 +5,44 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace actorchat {
 
-/// A chat message as it travels through a room and into history.
-struct chat_message {
-  std::string room;
-  uint64_t seq = 0;  ///< per room, from 1, no gaps
-  std::string from;
-  int64_t ts = 0;    ///< milliseconds since the Unix epoch, set by the room
-  std::string text;  ///< verbatim (valid UTF-8; JSON escaping keeps it on one line)
-};
-
 /// What a client is told about this server when it connects.
 struct server_info {
-  std::string version;          ///< actorchat version
-  std::string boot;             ///< random per process start: a changed value means a restart
-  size_t max_message_size = 0;  ///< chat.max-message-size
-  uint32_t send_queue = 0;      ///< chat.send-queue
-  size_t history_size = 0;      ///< chat.history-size
+  std::string version;            ///< actorchat version
+  std::string boot;               ///< random per process start
+  size_t max_message_size = 0;    ///< chat.max-message-size
+  uint32_t send_queue = 0;        ///< chat.send-queue
+  size_t history_size = 0;        ///< chat.history-size
+  size_t max_rooms_per_client = 0; ///< chat.max-rooms-per-client
+  uint64_t history_page_max = 200; ///< largest history page
 };
 
-/// {"type":"welcome","nick":..,"room":..,"version":..,"boot":..,"limits":{..}} on one line.
-payload encode_welcome(const server_info& info, const std::string& nick, const std::string& room);
+// Every encoder returns one JSON object on one line (docs/PROTOCOL.md). `id` is a
+// command id as serialized JSON (see command::id); empty = no "id" field.
+
+payload encode_welcome(const server_info& info, const std::string& nick,
+                       const std::vector<std::string>& rooms);
+payload encode_joined(const std::string& room, uint64_t last_seq, size_t count,
+                      const std::string& id);
+payload encode_sent(const std::string& room, uint64_t seq, const std::string& id);
+/// event: "join", "leave" or "nick" (old_nick only for "nick").
+payload encode_presence(const std::string& room, const std::string& event,
+                        const std::string& nick, const std::string& old_nick, size_t count);
+payload encode_left(const std::string& room, const std::string& id);
+payload encode_nick(const std::string& nick, const std::string& id);
+payload encode_who(const std::string& room, const std::vector<std::string>& members,
+                   const std::string& id);
+payload encode_history(const std::string& room, const std::vector<chat_message>& messages,
+                       bool complete, const std::string& id);
+payload encode_resumed(const std::string& room, uint64_t after, uint64_t last_seq, bool complete,
+                       const std::string& id);
+payload encode_rooms(const std::vector<std::pair<std::string, size_t>>& rooms,
+                     const std::string& id);
+payload encode_error(const std::string& code, const std::string& message, const std::string& id);
 
 /// {"type":"message","room":..,"seq":..,"from":..,"ts":..,"text":..} on one line.
 payload encode(const chat_message& msg);

@@ -7,102 +7,327 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
+
 namespace actorchat {
 
 namespace {
 
-/// Acquires credit for `batch` and sends it to `m`; false if `m` is out of credit.
-bool deliver(room_pointer self, const room_member& m, const payload_batch& batch) {
-  if (!m.credit->try_acquire(static_cast<uint32_t>(batch->size())))
-    return false;
-  self->send(m.handle, deliver_atom::value, batch);
-  return true;
+payload_batch make_batch(std::vector<payload> payloads) {
+  return std::make_shared<const std::vector<payload>>(std::move(payloads));
 }
 
-/// Removes a member that ran out of credit and tells it why.
+/// Sends payloads a member must get whatever its backlog (replies, replays): a bounded burst.
+void deliver_forced(room_pointer self, const room_member& m, std::vector<payload> payloads) {
+  m.credit->force_acquire(static_cast<uint32_t>(payloads.size()));
+  self->send(m.handle, deliver_atom::value, make_batch(std::move(payloads)));
+}
+
+void report_count(room_pointer self) {
+  auto& st = self->state;
+  if (st.directory)
+    self->send(st.directory, count_atom::value, st.room, st.members.size());
+}
+
+void arm_idle_timer(room_pointer self) {
+  auto& st = self->state;
+  if (!st.members.empty() || !st.directory)
+    return;
+  self->delayed_send(self, st.settings.idle_timeout, idle_atom::value, ++st.idle_generation);
+}
+
+void announce(room_pointer self, const std::string& event, const std::string& nick,
+              const std::string& old_nick) {
+  auto& st = self->state;
+  st.pending.push_back(encode_presence(st.room, event, nick, old_nick, st.members.size()));
+}
+
+void drop(room_pointer self, const room_member& m);
+
+/// Sends the pending batch to every member (one shared batch object for all of them).
+void flush(room_pointer self) {
+  auto& st = self->state;
+  // Dropping a member announces its leave, which adds to pending: loop until nothing is left.
+  while (!st.pending.empty()) {
+    auto batch = make_batch(std::move(st.pending));
+    st.pending = {};
+    st.pending.reserve(st.settings.max_batch);
+    auto n = static_cast<uint32_t>(batch->size());
+    std::vector<room_member> slow;
+    for (auto i = st.members.begin(); i != st.members.end();) {
+      if (i->second.credit->try_acquire(n)) {
+        self->send(i->second.handle, deliver_atom::value, batch);
+        ++i;
+      } else {
+        slow.push_back(std::move(i->second));
+        i = st.members.erase(i);
+      }
+    }
+    for (auto& m : slow)
+      drop(self, m);
+  }
+}
+
+/// Removes a member that ran out of credit (already erased) and tells it why.
 void drop(room_pointer self, const room_member& m) {
   auto& st = self->state;
   ++st.dropped;
   self->demonitor(m.handle.address());
   self->send(m.handle, overflow_atom::value, st.room);
-  log::warn("slow_client_dropped", "room=" + st.room + " member=" + std::to_string(m.handle.id())
+  log::warn("slow_client_dropped", "room=" + st.room + " nick=" + log::quote(m.nick)
                                      + " in_flight=" + std::to_string(m.credit->in_flight())
                                      + " limit=" + std::to_string(m.credit->limit())
                                      + " dropped_total=" + std::to_string(st.dropped));
+  announce(self, "leave", m.nick, "");
+  report_count(self);
+  arm_idle_timer(self);
 }
 
-/// Sends the pending batch to every member (one shared batch object for all of them).
-void flush(room_pointer self) {
+/// A durable message: into history and the pending batch.
+void accept_durable(room_pointer self, const chat_message& msg) {
   auto& st = self->state;
-  if (st.pending.empty())
+  auto wire = encode(msg);
+  st.last_seq = msg.seq;
+  if (st.settings.history_size > 0) {
+    st.history.push_back(history_entry{msg.seq, wire});
+    if (st.history.size() > st.settings.history_size)
+      st.history.pop_front();
+  }
+  st.pending.push_back(std::move(wire));
+}
+
+/// True if `who` said something the store has not confirmed yet.
+bool has_unpersisted(room_pointer self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto by = [&](const unpersisted_message& u) { return u.sender.address() == who; };
+  return std::any_of(st.waiting.begin(), st.waiting.end(), by)
+         || std::any_of(st.persisting.begin(), st.persisting.end(), by);
+}
+
+/// Removes a member at its request; it gets "left" after everything sent to it before.
+void leave(room_pointer self, const member_actor& m, const std::string& id) {
+  flush(self);
+  auto& st = self->state;
+  auto i = st.members.find(m.address());
+  if (i == st.members.end())
     return;
-  auto batch = std::make_shared<const std::vector<payload>>(std::move(st.pending));
-  st.pending = {};
-  st.pending.reserve(st.settings.max_batch);
-  for (auto i = st.members.begin(); i != st.members.end();) {
-    if (deliver(self, i->second, batch)) {
+  auto member = std::move(i->second);
+  st.members.erase(i);
+  self->demonitor(m.address());
+  deliver_forced(self, member, {encode_left(st.room, id)});
+  announce(self, "leave", member.nick, "");
+  flush(self);
+  report_count(self);
+  arm_idle_timer(self);
+}
+
+/// Carries out the leaves whose members have nothing waiting for the store any more.
+void process_leaves(room_pointer self) {
+  auto& st = self->state;
+  std::vector<pending_leave> ready;
+  for (auto i = st.leaving.begin(); i != st.leaving.end();) {
+    if (has_unpersisted(self, i->member.address())) {
       ++i;
     } else {
-      drop(self, i->second);
-      i = st.members.erase(i);
+      ready.push_back(std::move(*i));
+      i = st.leaving.erase(i);
     }
   }
+  for (auto& l : ready)
+    leave(self, l.member, l.id);
+}
+
+/// Sends what waits to the store, if no request is in flight.
+void persist_waiting(room_pointer self) {
+  auto& st = self->state;
+  if (!st.persisting.empty() || st.waiting.empty())
+    return;
+  st.persisting = std::move(st.waiting);
+  st.waiting = {};
+  std::vector<chat_message> msgs;
+  msgs.reserve(st.persisting.size());
+  for (auto& u : st.persisting)
+    msgs.push_back(u.msg);
+  self->request(st.store, caf::infinite, persist_atom::value, std::move(msgs))
+    .then(
+      [self](uint64_t) {
+        auto& st = self->state;
+        auto done = std::move(st.persisting);
+        st.persisting = {};
+        for (auto& u : done)
+          accept_durable(self, u.msg);
+        flush(self);
+        for (auto& u : done) {
+          if (u.id.empty())
+            continue;
+          auto i = st.members.find(u.sender.address());
+          if (i != st.members.end())
+            deliver_forced(self, i->second, {encode_sent(st.room, u.msg.seq, u.id)});
+        }
+        persist_waiting(self);
+        process_leaves(self);
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        auto failed = std::move(st.persisting);
+        st.persisting = {};
+        log::error("persist_failed", "room=" + st.room + " messages="
+                                       + std::to_string(failed.size()) + " error="
+                                       + log::quote(self->system().render(err)));
+        // Nobody saw these messages: refuse them and give their seqs out again.
+        st.next_seq = failed.front().msg.seq;
+        for (auto& u : st.waiting)
+          u.msg.seq = st.next_seq++;
+        for (auto& u : failed) {
+          auto i = st.members.find(u.sender.address());
+          if (i != st.members.end())
+            deliver_forced(self, i->second,
+                           {encode_error("store_unavailable",
+                                         "the message could not be stored and was not sent",
+                                         u.id)});
+        }
+        persist_waiting(self);
+        process_leaves(self);
+      });
 }
 
 } // namespace
 
-room_actor::behavior_type room(room_pointer self, std::string name, room_settings settings) {
-  self->state.room = std::move(name);
-  self->state.settings = settings;
-  if (settings.max_batch == 0)
-    self->state.settings.max_batch = 1;
-  self->state.pending.reserve(self->state.settings.max_batch);
+room_actor::behavior_type room(room_pointer self, std::string name, room_settings settings,
+                               store_actor store, directory_actor directory) {
+  auto& st0 = self->state;
+  st0.room = std::move(name);
+  st0.settings = settings;
+  if (st0.settings.max_batch == 0)
+    st0.settings.max_batch = 1;
+  st0.store = std::move(store);
+  st0.directory = std::move(directory);
+  st0.pending.reserve(st0.settings.max_batch);
   install_quiet_handlers(self);
   self->set_down_handler([self](caf::down_msg& dm) {
     flush(self);
-    self->state.members.erase(dm.source);
+    auto& st = self->state;
+    auto i = st.members.find(dm.source);
+    if (i == st.members.end())
+      return;
+    auto nick = i->second.nick;
+    st.members.erase(i);
+    announce(self, "leave", nick, "");
+    flush(self);
+    report_count(self);
+    arm_idle_timer(self);
   });
-  return {
-    [self](register_atom, member_actor m, credit_ptr credit) {
-      // What is pending is already in history: send it to the current members first, so the
-      // newcomer gets it exactly once, with the replay.
-      flush(self);
-      auto& st = self->state;
-      if (!m || !credit || st.members.count(m.address()) > 0)
-        return;
-      self->monitor(m);
-      room_member entry{m, std::move(credit)};
-      if (!st.history.empty()) {
-        auto replay = std::make_shared<const std::vector<payload>>(st.history.begin(),
-                                                                   st.history.end());
-        if (!deliver(self, entry, replay)) {
-          drop(self, entry);
-          return;
-        }
-      }
-      st.members.emplace(m.address(), std::move(entry));
-    },
-    [self](unregister_atom, member_actor m) {
-      flush(self);
-      if (self->state.members.erase(m.address()) > 0)
-        self->demonitor(m.address());
-    },
-    [self](broadcast_atom, std::string& from, std::string& text) {
-      auto& st = self->state;
-      chat_message msg{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text)};
-      auto p = encode(msg);
-      if (st.settings.history_size > 0) {
-        st.history.push_back(p);
-        if (st.history.size() > st.settings.history_size)
+  // Nothing else is handled before the room knows its last seq and recent history.
+  self->request(st0.store, caf::infinite, recover_atom::value, st0.room,
+                uint64_t{st0.settings.history_size})
+    .await(
+      [self](room_recovery& rec) {
+        auto& st = self->state;
+        st.last_seq = rec.last_seq;
+        st.next_seq = rec.last_seq + 1;
+        for (auto& m : rec.recent)
+          st.history.push_back(history_entry{m.seq, encode(m)});
+        while (st.history.size() > st.settings.history_size)
           st.history.pop_front();
+        st.available = true;
+      },
+      [self](caf::error& err) {
+        log::error("room_recovery_failed", "room=" + self->state.room + " error="
+                                             + log::quote(self->system().render(err)));
+        arm_idle_timer(self); // retire soon, so that a later join tries again
+      });
+  return {
+    [self](register_atom, member_actor m, credit_ptr credit,
+           join_request& req) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      ++st.registers_seen;
+      if (!st.available)
+        return make_error(chat_errc::store_unavailable);
+      if (!m || !credit)
+        return make_error(chat_errc::internal);
+      // What is pending is already in history: the current members get it first, so the
+      // newcomer gets it exactly once, in its replay.
+      flush(self);
+      if (st.members.count(m.address()) > 0)
+        return make_error(chat_errc::already_joined);
+      self->monitor(m);
+      room_member entry{m, std::move(credit), std::move(req.nick)};
+      std::vector<payload> batch;
+      auto first = st.history.begin();
+      if (req.resume) {
+        first = std::find_if(st.history.begin(), st.history.end(),
+                             [&](const history_entry& e) { return e.seq > req.after; });
+        bool complete = req.after >= st.last_seq
+                        || (first != st.history.end() && first->seq == req.after + 1);
+        batch.push_back(encode_resumed(st.room, req.after, st.last_seq, complete, req.id));
+      } else {
+        batch.push_back(encode_joined(st.room, st.last_seq, st.members.size() + 1, req.id));
       }
-      st.pending.push_back(std::move(p));
-      if (st.pending.size() >= st.settings.max_batch || self->mailbox().empty())
-        flush(self);
+      for (auto i = first; i != st.history.end(); ++i)
+        batch.push_back(i->wire);
+      deliver_forced(self, entry, std::move(batch));
+      auto nick = entry.nick;
+      st.members.emplace(m.address(), std::move(entry));
+      announce(self, "join", nick, "");
+      flush(self);
+      report_count(self);
+      return caf::actor_cast<caf::actor>(self);
+    },
+    [self](unregister_atom, member_actor m, std::string& id) {
+      // A member that leaves right after saying something still gets its message and the
+      // "sent" reply first: the leave waits for the store.
+      if (has_unpersisted(self, m.address()))
+        self->state.leaving.push_back(pending_leave{std::move(m), std::move(id)});
+      else
+        leave(self, m, id);
+    },
+    [self](broadcast_atom, member_actor sender, std::string& from, std::string& text,
+           std::string& id) {
+      auto& st = self->state;
+      if (st.members.count(sender.address()) == 0) {
+        log::debug("say_from_non_member", "room=" + st.room + " from=" + log::quote(from));
+        return;
+      }
+      st.waiting.push_back(unpersisted_message{
+        chat_message{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text)},
+        std::move(sender), std::move(id)});
+      // With a request in flight this only queues: the messages said meanwhile go to the store
+      // together when it answers (batching by itself under load, no delay at low load).
+      persist_waiting(self);
+    },
+    [self](rename_atom, member_actor m, std::string& nick) {
+      auto& st = self->state;
+      auto i = st.members.find(m.address());
+      if (i == st.members.end() || i->second.nick == nick)
+        return;
+      auto old = std::move(i->second.nick);
+      i->second.nick = nick;
+      announce(self, "nick", nick, old);
+      flush(self);
+    },
+    [self](who_atom) -> std::vector<std::string> {
+      std::vector<std::string> nicks;
+      for (auto& kv : self->state.members)
+        nicks.push_back(kv.second.nick);
+      std::sort(nicks.begin(), nicks.end());
+      return nicks;
     },
     [self](count_atom) -> size_t {
       flush(self);
       return self->state.members.size();
+    },
+    [self](idle_atom, uint64_t generation) {
+      auto& st = self->state;
+      if (generation != st.idle_generation || !st.members.empty() || !st.waiting.empty()
+          || !st.persisting.empty() || !st.directory)
+        return;
+      self->request(st.directory, caf::infinite, retire_atom::value, st.room, st.registers_seen)
+        .then([self](bool may_retire) {
+          if (may_retire && self->state.members.empty()) {
+            log::debug("room_retired", "room=" + self->state.room);
+            self->quit();
+          }
+        });
     },
   };
 }

@@ -83,6 +83,20 @@ chat_config::chat_config() {
          "per-client bound on undelivered messages; a client over it is dropped (close 1008)")
     .add(max_message_size, "max-message-size",
          "largest inbound message in bytes; larger gets close 1009")
+    .add(max_rooms_per_client, "max-rooms-per-client", "rooms one connection may be in")
+    .add(max_rooms, "max-rooms", "live rooms on the server; joining a new room beyond: error")
+    .add(room_idle_timeout, "room-idle-timeout",
+         "an empty room is retired after this long (its history stays in the store)")
+    .add(store_path, "store-path",
+         "SQLite file for durable history (parent directories are created); \":memory:\" keeps "
+         "nothing across restarts")
+    .add(store_sync, "store-sync",
+         "\"full\": a message is sent only after fsync; \"normal\": after the OS has it "
+         "(survives kill -9, not power loss)")
+    .add(store_max_messages_per_room, "store-max-messages-per-room",
+         "retention: messages kept per room (0 = unlimited)")
+    .add(store_max_age, "store-max-age", "retention: messages older than this are deleted (0s = "
+                                         "never)")
     .add(log_level, "log-level", "least severe log lines written: debug, info, warn or error")
     .add(ping_interval, "ping-interval", "how often the server pings each client")
     .add(pong_timeout, "pong-timeout", "a client that leaves a ping unanswered this long is dropped")
@@ -172,6 +186,16 @@ std::vector<std::string> chat_config::validate_values() const {
                               + std::to_string(max_message_size));
   if (log::level lvl; !log::parse_level(log_level, lvl))
     bad("log-level", "must be \"debug\", \"info\", \"warn\" or \"error\", is \"" + log_level + "\"");
+  if (store_sync != "full" && store_sync != "normal")
+    bad("store-sync", "must be \"full\" or \"normal\", is \"" + store_sync + "\"");
+  if (store_path.empty())
+    bad("store-path", "must not be empty (\":memory:\" for no file)");
+  if (max_rooms_per_client < 1)
+    bad("max-rooms-per-client", "must be at least 1");
+  if (max_rooms < 1)
+    bad("max-rooms", "must be at least 1");
+  if (store_max_age.count() < 0)
+    bad("store-max-age", "must not be negative");
   auto positive = [&](const char* key, caf::timespan t) {
     if (t.count() <= 0)
       bad(key, "must be a positive duration such as 10s, is " + caf::deep_to_string(t));
@@ -181,6 +205,7 @@ std::vector<std::string> chat_config::validate_values() const {
   positive("write-timeout", write_timeout);
   positive("handshake-timeout", handshake_timeout);
   positive("shutdown-timeout", shutdown_timeout);
+  positive("room-idle-timeout", room_idle_timeout);
   return problems;
 }
 
@@ -208,7 +233,12 @@ std::string chat_config::summary() const {
   out << "host=" << host << " port=" << port << " web-root=" << web_root
       << " io-threads=" << io_threads << " log-level=" << log_level << " tls=" << (tls_cert.empty() ? "off" : "on")
       << " history-size=" << history_size << " send-queue=" << send_queue
-      << " max-message-size=" << max_message_size
+      << " max-message-size=" << max_message_size << " max-rooms-per-client="
+      << max_rooms_per_client << " max-rooms=" << max_rooms
+      << " room-idle-timeout=" << caf::deep_to_string(room_idle_timeout)
+      << " store-path=" << store_path << " store-sync=" << store_sync
+      << " store-max-messages-per-room=" << store_max_messages_per_room
+      << " store-max-age=" << caf::deep_to_string(store_max_age)
       << " ping-interval=" << caf::deep_to_string(ping_interval)
       << " pong-timeout=" << caf::deep_to_string(pong_timeout)
       << " write-timeout=" << caf::deep_to_string(write_timeout)

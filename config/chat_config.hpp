@@ -36,6 +36,15 @@ public:
   uint32_t send_queue = 256;       ///< Per-client bound on undelivered messages (mailbox+socket).
   size_t max_message_size = 4096;  ///< Largest inbound WebSocket message in bytes (else 1009).
 
+  // -- rooms and history ----------------------------------------------------------------------
+  size_t max_rooms_per_client = 16; ///< rooms one connection may be in
+  size_t max_rooms = 1000;          ///< live rooms on the server
+  caf::timespan room_idle_timeout = std::chrono::seconds(60); ///< empty room retires after
+  std::string store_path = "data/actorchat.db"; ///< SQLite file; ":memory:" keeps nothing
+  std::string store_sync = "full";  ///< "full" (fsync per commit) or "normal"
+  uint64_t store_max_messages_per_room = 100000; ///< retention per room; 0 = unlimited
+  caf::timespan store_max_age{0};   ///< retention by age; 0 = unlimited
+
   // -- operations ----------------------------------------------------------------------------
   std::string log_level = "info";  ///< debug, info, warn or error
 

@@ -21,6 +21,32 @@ constexpr const char* content_security_policy =
   "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
   "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The value of the "autojoin" query parameter of a /ws target: true when absent, nullopt when
+/// malformed. Other parameters are ignored.
+std::optional<bool> parse_autojoin(std::string_view target) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return true;
+  auto query = target.substr(q + 1);
+  std::optional<bool> result = true;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = param.find('=');
+    if (param.substr(0, eq) != "autojoin")
+      continue;
+    auto value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+    if (value == "true")
+      result = true;
+    else if (value == "false")
+      result = false;
+    else
+      return std::nullopt;
+  }
+  return result;
+}
+
 template <class Body>
 void common_headers(http::response<Body>& res) {
   res.set(http::field::server, "actorchat");
@@ -97,15 +123,22 @@ private:
     }
     request req = parser_->release();
     if (websocket::is_upgrade(req)) {
-      if (req.target() != ws_path) {
+      auto target = std::string_view{req.target().data(), req.target().size()};
+      if (target.substr(0, target.find('?')) != ws_path) {
         reply(text_response(req, http::status::not_found, "no WebSocket endpoint here; use /ws"));
+        return;
+      }
+      auto autojoin = parse_autojoin(target);
+      if (!autojoin) {
+        reply(text_response(req, http::status::bad_request,
+                            "autojoin must be true or false"));
         return;
       }
       if (ctx_->draining) {
         reply(text_response(req, http::status::service_unavailable, "server shutting down"));
         return;
       }
-      run_websocket_session(std::move(stream_), std::move(req), ctx_);
+      run_websocket_session(std::move(stream_), std::move(req), *autojoin, ctx_);
       return;
     }
     handle(std::move(req));

@@ -7,22 +7,19 @@
 #include "net/tls.hpp"
 
 #include <filesystem>
-#include <random>
 #include <thread>
-
-#ifndef ACTORCHAT_VERSION
-#  define ACTORCHAT_VERSION "0.0.0"
-#endif
 
 namespace actorchat {
 
 using namespace netio;
 
 struct server::impl {
-  impl(const chat_config& c, caf::actor_system& s, room_actor r)
+  impl(const chat_config& c, caf::actor_system& s, client_services services,
+       client_settings_ptr settings)
     : cfg(c), ctx(std::make_shared<server_context>(c, s)), signals(ioc, SIGINT, SIGTERM),
       drain_timer(ioc) {
-    ctx->lobby = std::move(r);
+    ctx->services = std::move(services);
+    ctx->client_settings = std::move(settings);
   }
 
   const chat_config& cfg;
@@ -49,16 +46,6 @@ struct server::impl {
         return false;
       }
     }
-    auto info = std::make_shared<server_info>();
-    info->version = ACTORCHAT_VERSION;
-    std::random_device rd;
-    char boot[17];
-    std::snprintf(boot, sizeof(boot), "%08x%08x", rd(), rd());
-    info->boot = boot;
-    info->max_message_size = cfg.max_message_size;
-    info->send_queue = cfg.send_queue;
-    info->history_size = cfg.history_size;
-    ctx->info = std::move(info);
     // Resolve chat.host (an address or a name such as "localhost") and listen.
     tcp::resolver resolver{ioc};
     beast::error_code ec;
@@ -128,8 +115,9 @@ struct server::impl {
   }
 };
 
-server::server(const chat_config& cfg, caf::actor_system& sys, room_actor lobby)
-  : impl_(std::make_unique<impl>(cfg, sys, std::move(lobby))) {
+server::server(const chat_config& cfg, caf::actor_system& sys, client_services services,
+               client_settings_ptr settings)
+  : impl_(std::make_unique<impl>(cfg, sys, std::move(services), std::move(settings))) {
 }
 
 server::~server() = default;

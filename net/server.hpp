@@ -4,7 +4,7 @@
 // ~actor_system waits for actors (shared/CAF-0.17.md 5.3).
 #pragma once
 
-#include "actors/types.hpp"
+#include "actors/client.hpp"
 #include "config/chat_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -15,7 +15,9 @@ namespace actorchat {
 
 class server {
 public:
-  server(const chat_config& cfg, caf::actor_system& sys, room_actor lobby);
+  /// `services` are the actors every client talks to; `settings` what every client is told.
+  server(const chat_config& cfg, caf::actor_system& sys, client_services services,
+         client_settings_ptr settings);
   ~server();
 
   server(const server&) = delete;

@@ -21,8 +21,8 @@ struct server_context {
 
   const chat_config& cfg;
   caf::actor_system& sys;
-  room_actor lobby;
-  server_info_ptr info;                      ///< sent to every client in its welcome
+  client_services services;                  ///< directory, nick registry, store
+  client_settings_ptr client_settings;       ///< welcome, parse limits, room limit
   std::string web_root;                      ///< canonical, absolute
   std::unique_ptr<boost::asio::ssl::context> tls; ///< null: plain http/ws
   session_registry sessions;                 ///< live WebSocket sessions

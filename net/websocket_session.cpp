@@ -19,6 +19,14 @@ using clock = std::chrono::steady_clock;
 constexpr size_t max_frame_bytes = 64 * 1024;
 constexpr size_t max_frame_payloads = 256;
 
+/// The largest frame read for a chat.max-message-size of `max_text`: a say command wraps the
+/// text in JSON, and escaping can make each byte of text six bytes long (\u0001). The text
+/// itself is held to max_text by the client actor (close 1009 for a plain frame, error
+/// text_too_long for a command).
+size_t frame_limit(size_t max_text) {
+  return max_text * 6 + 1024;
+}
+
 /// Close reasons are limited to 123 bytes by RFC 6455.
 std::string clip_reason(std::string reason) {
   if (reason.size() > 123)
@@ -37,8 +45,9 @@ template <class Stream>
 class websocket_session : public connection,
                           public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-  websocket_session(Stream&& stream, context_ptr ctx)
-    : ws_(std::move(stream)), ctx_(std::move(ctx)), timer_(ws_.get_executor()) {
+  websocket_session(Stream&& stream, bool autojoin, context_ptr ctx)
+    : ws_(std::move(stream)), ctx_(std::move(ctx)), autojoin_(autojoin),
+      timer_(ws_.get_executor()) {
   }
 
   ~websocket_session() override {
@@ -58,7 +67,7 @@ public:
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(http::field::server, "actorchat");
     }));
-    ws_.read_message_max(cfg.max_message_size);
+    ws_.read_message_max(frame_limit(cfg.max_message_size));
     ws_.auto_fragment(false);
     ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
       if (kind == websocket::frame_type::pong)
@@ -108,8 +117,8 @@ private:
     auto self = this->shared_from_this();
     ctx_->sessions.add(self);
     registered_ = true;
-    actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, ctx_->lobby, nick_,
-                          ctx_->info);
+    actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, nick_,
+                          ctx_->services, ctx_->client_settings, autojoin_);
     log::info("connect", "peer=" + peer_ + " nick=" + nick_);
     last_ping_at_ = clock::now();
     schedule(last_ping_at_ + cfg.ping_interval);
@@ -318,6 +327,7 @@ private:
 
   websocket::stream<Stream> ws_;
   context_ptr ctx_;
+  bool autojoin_;
   std::string peer_;
   std::string nick_;
   client_actor actor_;
@@ -349,19 +359,20 @@ private:
 };
 
 template <class Stream>
-void start(Stream&& stream, request&& req, context_ptr&& ctx) {
-  auto session = std::make_shared<websocket_session<Stream>>(std::move(stream), std::move(ctx));
+void start(Stream&& stream, request&& req, bool autojoin, context_ptr&& ctx) {
+  auto session = std::make_shared<websocket_session<Stream>>(std::move(stream), autojoin,
+                                                             std::move(ctx));
   session->run(std::move(req));
 }
 
 } // namespace
 
-void run_websocket_session(plain_stream stream, request req, context_ptr ctx) {
-  start(std::move(stream), std::move(req), std::move(ctx));
+void run_websocket_session(plain_stream stream, request req, bool autojoin, context_ptr ctx) {
+  start(std::move(stream), std::move(req), autojoin, std::move(ctx));
 }
 
-void run_websocket_session(tls_stream stream, request req, context_ptr ctx) {
-  start(std::move(stream), std::move(req), std::move(ctx));
+void run_websocket_session(tls_stream stream, request req, bool autojoin, context_ptr ctx) {
+  start(std::move(stream), std::move(req), autojoin, std::move(ctx));
 }
 
 } // namespace actorchat::netio

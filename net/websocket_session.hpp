@@ -9,8 +9,9 @@
 namespace actorchat::netio {
 
 /// Completes the WebSocket handshake for `req` on `stream` and serves the connection until it
-/// closes. The stream's executor must be a strand (the listener accepts onto one).
-void run_websocket_session(plain_stream stream, request req, context_ptr ctx);
-void run_websocket_session(tls_stream stream, request req, context_ptr ctx);
+/// closes; `autojoin`: the client starts in the lobby. The stream's executor must be a strand
+/// (the listener accepts onto one).
+void run_websocket_session(plain_stream stream, request req, bool autojoin, context_ptr ctx);
+void run_websocket_session(tls_stream stream, request req, bool autojoin, context_ptr ctx);
 
 } // namespace actorchat::netio

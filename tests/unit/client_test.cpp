@@ -2,46 +2,76 @@
 #define FAIL(msg) CAF_FAIL(msg) // CAF 0.17.6 dsl.hpp uses an undefined FAIL (CAF-0.17.md 6)
 
 #include "actors/client.hpp"
-#include "actors/room.hpp"
+#include "actors/directory.hpp"
+#include "actors/nick_registry.hpp"
 
 #include "fakes.hpp"
 
 #include <caf/test/dsl.hpp>
 
 using namespace actorchat;
+using actorchat::test::field;
+using actorchat::test::of_type;
+using actorchat::test::seqs;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<> {
-  room_actor room;
+/// One client actor with its recording connection.
+struct peer {
   std::shared_ptr<test::fake_connection> conn = std::make_shared<test::fake_connection>();
-  credit_ptr credit = std::make_shared<send_credit>(8);
-  server_info_ptr info = std::make_shared<server_info>(server_info{"9.9.9", "b00t", 4096, 8, 5});
-  client_actor client;
+  credit_ptr credit = std::make_shared<send_credit>(64);
+  client_actor actor;
+
+  std::vector<payload>& sent() { return conn->sent; }
+  /// The last payload of `type`, which must exist.
+  payload last(const std::string& type) {
+    auto all = of_type(conn->sent, type);
+    CAF_REQUIRE(!all.empty());
+    return all.back();
+  }
+  /// Lets the connection "write" everything: gives the credit back.
+  void drain() { credit->release(credit->in_flight()); }
+};
+
+struct fixture : test_coordinator_fixture<> {
+  std::shared_ptr<test::store_data> data = std::make_shared<test::store_data>();
+  client_services services;
+  client_settings_ptr settings;
+  std::vector<client_actor> clients; ///< every client started, to stop them at the end
 
   fixture() {
-    room_settings settings;
-    settings.history_size = 5;
-    room = spawn_room(sys, "lobby", settings);
+    services.store = sys.spawn(test::fake_store, data);
+    directory_settings dir;
+    dir.room.history_size = 5;
+    dir.max_rooms = 3;
+    services.directory = spawn_directory(sys, dir, services.store);
+    services.nicks = spawn_nick_registry(sys);
+    auto s = std::make_shared<client_settings>();
+    s->info = server_info{"9.9.9", "b00t", 4096, 64, 5, 2, 200};
+    s->limits.max_message_size = 4096;
+    s->max_rooms = 2;
+    settings = s;
     sched.run();
   }
 
   ~fixture() {
-    // Room and client hold each other's handles; the server breaks the cycle with exit
+    // Rooms and clients hold each other's handles; the server breaks the cycles with exit
     // messages at shutdown, and so does the test, or ~actor_system would wait forever.
-    anon_send_exit(room, caf::exit_reason::user_shutdown);
-    if (client)
-      anon_send_exit(client, caf::exit_reason::user_shutdown);
+    for (auto& c : clients)
+      anon_send_exit(c, caf::exit_reason::user_shutdown);
+    anon_send_exit(services.directory, caf::exit_reason::user_shutdown);
     sched.run();
   }
 
-  void start_client(const std::string& nick = "guest-1") {
-    client = spawn_client(sys, conn, credit, room, nick, info);
+  void start(peer& p, const std::string& nick, bool autojoin = true) {
+    p.actor = spawn_client(sys, p.conn, p.credit, nick, services, settings, autojoin);
+    clients.push_back(p.actor);
     sched.run();
   }
 
-  room_state& room_st() {
-    return deref<room_actor::stateful_base<room_state>>(room).state;
+  void frame(peer& p, const std::string& text) {
+    anon_send(p.actor, inbound_atom::value, text);
+    sched.run();
   }
 };
 
@@ -49,73 +79,200 @@ struct fixture : test_coordinator_fixture<> {
 
 CAF_TEST_FIXTURE_SCOPE(client_tests, fixture)
 
-CAF_TEST(a new client is welcomed first and joins the room) {
-  start_client("guest-7");
-  CAF_REQUIRE_GREATER_OR_EQUAL(conn->sent.size(), 1u);
-  auto welcome = test::parse(conn->sent[0]);
-  CAF_CHECK_EQUAL(std::string{welcome.at("type").as_string()}, "welcome");
-  CAF_CHECK_EQUAL(std::string{welcome.at("nick").as_string()}, "guest-7");
-  CAF_CHECK_EQUAL(std::string{welcome.at("boot").as_string()}, "b00t");
-  CAF_CHECK_EQUAL(room_st().members.size(), 1u);
-  CAF_CHECK_EQUAL(credit->in_flight(), 1u); // the welcome is counted like any payload
+CAF_TEST(a new client is welcomed first and put in the lobby) {
+  peer a;
+  start(a, "guest-7");
+  CAF_REQUIRE_GREATER_OR_EQUAL(a.sent().size(), 2u);
+  CAF_CHECK_EQUAL(field(a.sent()[0], "type"), "welcome");
+  CAF_CHECK_EQUAL(field(a.sent()[0], "nick"), "guest-7");
+  CAF_CHECK_EQUAL(field(a.sent()[0], "boot"), "b00t");
+  CAF_CHECK_EQUAL(field(a.sent()[1], "type"), "joined");
+  CAF_CHECK_EQUAL(field(a.sent()[1], "room"), "lobby");
 }
 
-CAF_TEST(the welcome comes before the history replay) {
-  anon_send(room, broadcast_atom::value, std::string{"old"}, std::string{"before you came"});
-  sched.run();
-  start_client();
-  CAF_REQUIRE_EQUAL(conn->sent.size(), 2u);
-  CAF_CHECK_EQUAL(test::field(conn->sent[0], "type"), "welcome");
-  CAF_CHECK_EQUAL(test::field(conn->sent[1], "text"), "before you came");
+CAF_TEST(without autojoin a client starts in no room) {
+  peer a;
+  start(a, "guest-1", false);
+  CAF_CHECK_EQUAL(of_type(a.sent(), "joined").size(), 0u);
+  frame(a, "hello?");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "not_in_room");
 }
 
-CAF_TEST(a text frame becomes a broadcast under the client nick) {
-  start_client("guest-3");
-  anon_send(client, inbound_atom::value, std::string{"hello there"});
-  expect((inbound_atom, std::string), to(client).with(_, "hello there"));
-  expect((broadcast_atom, std::string, std::string),
-         from(client).to(room).with(_, "guest-3", "hello there"));
+CAF_TEST(a plain frame is said in the current room under the client nick) {
+  peer a;
+  start(a, "guest-3");
+  frame(a, "hello there");
+  auto msg = a.last("message");
+  CAF_CHECK_EQUAL(field(msg, "from"), "guest-3");
+  CAF_CHECK_EQUAL(field(msg, "text"), "hello there");
+  CAF_CHECK_EQUAL(field(msg, "room"), "lobby");
+  frame(a, R"({"type":"join","room":"dev"})");
+  frame(a, "now in dev");
+  CAF_CHECK_EQUAL(field(a.last("message"), "room"), "dev"); // the room joined last
+}
+
+CAF_TEST(frames sent right after a join wait for it) {
+  peer a;
+  a.actor = spawn_client(sys, a.conn, a.credit, "guest-1", services, settings, true);
+  clients.push_back(a.actor);
+  // Before the autojoin is answered, and then a join followed at once by a say to that room.
+  anon_send(a.actor, inbound_atom::value, std::string{"first"});
+  anon_send(a.actor, inbound_atom::value, std::string{R"({"type":"join","room":"dev"})"});
+  anon_send(a.actor, inbound_atom::value,
+            std::string{R"({"type":"say","room":"dev","text":"second"})"});
+  anon_send(a.actor, inbound_atom::value, std::string{"third"});
   sched.run();
-  CAF_REQUIRE_EQUAL(conn->sent.size(), 2u); // welcome, then its own message back
-  auto msg = test::parse(conn->sent[1]);
-  CAF_CHECK_EQUAL(std::string{msg.at("from").as_string()}, "guest-3");
-  CAF_CHECK_EQUAL(std::string{msg.at("text").as_string()}, "hello there");
+  CAF_CHECK_EQUAL(of_type(a.sent(), "error").size(), 0u);
+  auto msgs = of_type(a.sent(), "message");
+  CAF_REQUIRE_EQUAL(msgs.size(), 3u);
+  CAF_CHECK_EQUAL(field(msgs[0], "room"), "lobby");
+  CAF_CHECK_EQUAL(field(msgs[0], "text"), "first");
+  CAF_CHECK_EQUAL(field(msgs[1], "room"), "dev");
+  CAF_CHECK_EQUAL(field(msgs[2], "room"), "dev"); // plain text: the room joined last
+  CAF_CHECK_EQUAL(field(msgs[2], "text"), "third");
 }
 
 CAF_TEST(an empty frame is ignored) {
-  start_client();
-  anon_send(client, inbound_atom::value, std::string{});
-  expect((inbound_atom, std::string), to(client).with(_, ""));
-  CAF_CHECK_EQUAL(sched.run(), 0u);
-  CAF_CHECK_EQUAL(room_st().next_seq, 1u);
+  peer a;
+  start(a, "guest-1");
+  auto before = a.sent().size();
+  frame(a, "");
+  CAF_CHECK_EQUAL(a.sent().size(), before);
+  CAF_CHECK_EQUAL(data->messages.size(), 0u);
 }
 
-CAF_TEST(a delivered batch is handed to the connection in one call) {
-  start_client();
-  auto batches_before = conn->batches.size();
-  for (int i = 0; i < 3; ++i)
-    anon_send(room, broadcast_atom::value, std::string{"x"}, "m" + std::to_string(i));
+CAF_TEST(join replies with the id and refuses a second join) {
+  peer a;
+  start(a, "guest-1");
+  frame(a, R"({"type":"join","room":"dev","id":"j1"})");
+  auto joined = a.last("joined");
+  CAF_CHECK_EQUAL(field(joined, "room"), "dev");
+  CAF_CHECK_EQUAL(field(joined, "id"), "j1");
+  frame(a, R"({"type":"join","room":"dev","id":7})");
+  auto err = test::parse(a.last("error"));
+  CAF_CHECK_EQUAL(std::string{err.at("code").as_string()}, "already_joined");
+  CAF_CHECK_EQUAL(err.at("id").to_number<int>(), 7);
+}
+
+CAF_TEST(a client may be in only so many rooms) {
+  peer a;
+  start(a, "guest-1"); // lobby
+  frame(a, R"({"type":"join","room":"dev"})");
+  frame(a, R"({"type":"join","room":"ops"})");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "too_many_rooms");
+}
+
+CAF_TEST(the server may hold only so many rooms) {
+  peer a;
+  peer b;
+  start(a, "guest-1"); // lobby
+  start(b, "guest-2", false);
+  frame(a, R"({"type":"join","room":"two"})");
+  frame(b, R"({"type":"join","room":"three"})");
+  frame(b, R"({"type":"join","room":"four"})");
+  CAF_CHECK_EQUAL(field(b.last("error"), "code"), "room_limit");
+}
+
+CAF_TEST(two rooms do not hear each other) {
+  peer a;
+  peer b;
+  start(a, "guest-1", false);
+  start(b, "guest-2", false);
+  frame(a, R"({"type":"join","room":"red"})");
+  frame(b, R"({"type":"join","room":"blue"})");
+  frame(a, R"({"type":"say","room":"red","text":"in red"})");
+  frame(b, R"({"type":"say","room":"blue","text":"in blue"})");
+  CAF_REQUIRE_EQUAL(of_type(a.sent(), "message").size(), 1u);
+  CAF_CHECK_EQUAL(field(a.last("message"), "text"), "in red");
+  CAF_REQUIRE_EQUAL(of_type(b.sent(), "message").size(), 1u);
+  CAF_CHECK_EQUAL(field(b.last("message"), "text"), "in blue");
+  frame(a, R"({"type":"say","room":"blue","text":"sneaking in"})");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "not_in_room");
+}
+
+CAF_TEST(leave answers left and stops the room traffic) {
+  peer a;
+  peer b;
+  start(a, "guest-1");
+  start(b, "guest-2");
+  frame(a, R"({"type":"leave","room":"lobby","id":"l"})");
+  CAF_CHECK_EQUAL(field(a.last("left"), "id"), "l");
+  frame(b, "after");
+  CAF_CHECK_EQUAL(of_type(a.sent(), "message").size(), 0u);
+  frame(a, R"({"type":"leave","room":"lobby"})");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "not_in_room");
+}
+
+CAF_TEST(nicknames are unique case insensitively and renames are announced) {
+  peer a;
+  peer b;
+  start(a, "guest-1");
+  start(b, "guest-2");
+  frame(a, R"({"type":"nick","nick":"Ana","id":"n"})");
+  CAF_CHECK_EQUAL(field(a.last("nick"), "nick"), "Ana");
+  auto p = b.last("presence");
+  CAF_CHECK_EQUAL(field(p, "event"), "nick");
+  CAF_CHECK_EQUAL(field(p, "old_nick"), "guest-1");
+  frame(b, R"({"type":"nick","nick":"ana"})");
+  CAF_CHECK_EQUAL(field(b.last("error"), "code"), "nick_taken");
+  frame(a, "signed");
+  CAF_CHECK_EQUAL(field(b.last("message"), "from"), "Ana");
+  // The name is free again once its owner is gone.
+  anon_send_exit(a.actor, caf::exit_reason::user_shutdown);
   sched.run();
-  CAF_CHECK_EQUAL(conn->batches.size(), batches_before + 1);
-  CAF_CHECK_EQUAL(conn->sent.size(), 4u);
+  frame(b, R"({"type":"nick","nick":"ana"})");
+  CAF_CHECK_EQUAL(field(b.last("nick"), "nick"), "ana");
+}
+
+CAF_TEST(who history and rooms answer from the right places) {
+  peer a;
+  peer b;
+  start(a, "guest-1");
+  start(b, "guest-2");
+  for (int i = 0; i < 3; ++i)
+    frame(a, "m" + std::to_string(i));
+  frame(a, R"({"type":"who","room":"lobby","id":"w"})");
+  auto who = test::parse(a.last("who"));
+  CAF_CHECK_EQUAL(who.at("members").as_array().size(), 2u);
+  frame(a, R"({"type":"history","room":"lobby","before":3,"limit":5})");
+  auto page = test::parse(a.last("history"));
+  CAF_CHECK_EQUAL(page.at("messages").as_array().size(), 2u);
+  CAF_CHECK_EQUAL(page.at("complete").as_bool(), true);
+  frame(a, R"({"type":"rooms"})");
+  auto rooms = test::parse(a.last("rooms")).at("rooms").as_array();
+  CAF_REQUIRE_EQUAL(rooms.size(), 1u);
+  CAF_CHECK_EQUAL(rooms[0].as_object().at("members").to_number<size_t>(), 2u);
+}
+
+CAF_TEST(a malformed command gets an error and the client goes on) {
+  peer a;
+  start(a, "guest-1");
+  frame(a, "{oops");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "bad_json");
+  frame(a, R"({"type":"dance","id":"d"})");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "unknown_type");
+  CAF_CHECK_EQUAL(field(a.last("error"), "id"), "d");
+  frame(a, "still here");
+  CAF_CHECK_EQUAL(field(a.last("message"), "text"), "still here");
 }
 
 CAF_TEST(overflow closes the connection with 1008 and ends the actor) {
-  start_client();
+  peer a;
+  start(a, "guest-1");
   inject((overflow_atom, std::string),
-         from(self).to(client).with(overflow_atom::value, std::string{"lobby"}));
-  CAF_REQUIRE_EQUAL(conn->closes.size(), 1u);
-  CAF_CHECK_EQUAL(static_cast<int>(conn->closes[0].first), 1008);
-  sched.run();
-  CAF_CHECK_EQUAL(room_st().members.size(), 0u); // the room saw it go
+         from(self).to(a.actor).with(overflow_atom::value, std::string{"lobby"}));
+  CAF_REQUIRE_EQUAL(a.conn->closes.size(), 1u);
+  CAF_CHECK_EQUAL(static_cast<int>(a.conn->closes[0].first), 1008);
 }
 
 CAF_TEST(a client whose connection is gone does not crash on delivery) {
-  start_client();
-  conn.reset();
-  anon_send(room, broadcast_atom::value, std::string{"x"}, std::string{"into the void"});
-  sched.run();
-  CAF_CHECK_EQUAL(room_st().members.size(), 1u);
+  peer a;
+  peer b;
+  start(a, "guest-1");
+  start(b, "guest-2");
+  a.conn.reset();
+  frame(b, "into the void");
+  CAF_CHECK_EQUAL(of_type(b.sent(), "message").size(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

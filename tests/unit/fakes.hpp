@@ -3,7 +3,10 @@
 #pragma once
 
 #include "actors/connection.hpp"
+#include "actors/store.hpp"
 #include "actors/types.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
 
 #include <boost/json.hpp>
 
@@ -40,6 +43,65 @@ inline member_actor::behavior_type fake_member(member_actor::pointer self,
   };
 }
 
+/// What a fake store holds, and a switch to make it fail.
+struct store_data {
+  std::vector<chat_message> messages; ///< every persisted message, in order
+  size_t persist_calls = 0;
+  bool failing = false; ///< persist and recover answer store_unavailable
+};
+
+/// An in-memory store for deterministic tests (the real one runs detached, on its own thread).
+inline store_actor::behavior_type fake_store(store_actor::pointer,
+                                             std::shared_ptr<store_data> data) {
+  auto of_room = [data](const std::string& room) {
+    std::vector<chat_message> out;
+    for (auto& m : data->messages)
+      if (m.room == room)
+        out.push_back(m);
+    return out;
+  };
+  return {
+    [data](persist_atom, std::vector<chat_message>& msgs) -> caf::result<uint64_t> {
+      ++data->persist_calls;
+      if (data->failing)
+        return make_error(chat_errc::store_unavailable);
+      data->messages.insert(data->messages.end(), msgs.begin(), msgs.end());
+      return msgs.back().seq;
+    },
+    [data, of_room](recover_atom, const std::string& room,
+                    uint64_t limit) -> caf::result<room_recovery> {
+      if (data->failing)
+        return make_error(chat_errc::store_unavailable);
+      auto all = of_room(room);
+      room_recovery rec;
+      rec.last_seq = all.empty() ? 0 : all.back().seq;
+      auto first = all.size() > limit ? all.end() - static_cast<std::ptrdiff_t>(limit) : all.begin();
+      rec.recent.assign(first, all.end());
+      return rec;
+    },
+    [of_room](page_atom, const std::string& room, uint64_t before, uint64_t limit) {
+      std::vector<chat_message> older;
+      for (auto& m : of_room(room))
+        if (before == 0 || m.seq < before)
+          older.push_back(m);
+      auto first = older.size() > limit ? older.end() - static_cast<std::ptrdiff_t>(limit)
+                                        : older.begin();
+      history_page page;
+      page.complete = first == older.begin();
+      page.messages.assign(first, older.end());
+      return page;
+    },
+    [of_room](range_atom, const std::string& room, uint64_t after, uint64_t limit) {
+      history_page page;
+      for (auto& m : of_room(room))
+        if (m.seq > after && page.messages.size() < limit)
+          page.messages.push_back(m);
+      return page;
+    },
+    [data](health_atom) { return std::make_tuple(!data->failing, std::string{}); },
+  };
+}
+
 /// A connection that records instead of writing. The deterministic test scheduler runs
 /// everything on one thread, so no locking.
 class fake_connection : public connection {
@@ -69,15 +131,29 @@ inline std::string field(const payload& p, const char* key) {
   return std::string{parse(p).at(key).as_string()};
 }
 
+/// The "type" of a payload.
+inline std::string type_of(const payload& p) {
+  return field(p, "type");
+}
+
+/// The payloads of one type, in order.
+inline std::vector<payload> of_type(const std::vector<payload>& ps, const std::string& type) {
+  std::vector<payload> out;
+  for (auto& p : ps)
+    if (type_of(p) == type)
+      out.push_back(p);
+  return out;
+}
+
 /// The "seq" of a message payload.
 inline uint64_t seq_of(const payload& p) {
   return parse(p).at("seq").to_number<uint64_t>();
 }
 
-/// The seq numbers of all payloads, in order.
+/// The seq numbers of the "message" payloads, in order.
 inline std::vector<uint64_t> seqs(const std::vector<payload>& ps) {
   std::vector<uint64_t> out;
-  for (auto& p : ps)
+  for (auto& p : of_type(ps, "message"))
     out.push_back(seq_of(p));
   return out;
 }

@@ -1,0 +1,71 @@
+#include "actors/directory.hpp"
+
+#include "actors/quiet_handlers.hpp"
+#include "config/log.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+namespace actorchat {
+
+directory_actor::behavior_type directory(directory_pointer self, directory_settings settings,
+                                         store_actor store) {
+  self->state.settings = settings;
+  self->state.store = std::move(store);
+  install_quiet_handlers(self);
+  // A room that dies for any reason is forgotten; the next join recreates it from the store.
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& rooms = self->state.rooms;
+    for (auto i = rooms.begin(); i != rooms.end(); ++i)
+      if (i->second.handle.address() == dm.source) {
+        log::debug("room_down", "room=" + i->first);
+        rooms.erase(i);
+        return;
+      }
+  });
+  // Going down takes the rooms along: nothing else would stop a room whose idle timer is set.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& kv : self->state.rooms)
+      self->send_exit(kv.second.handle, msg.reason);
+    self->quit(msg.reason);
+  });
+  return {
+    [self](register_atom, std::string& name, member_actor m, credit_ptr credit,
+           join_request& req) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      auto i = st.rooms.find(name);
+      if (i == st.rooms.end()) {
+        if (st.rooms.size() >= st.settings.max_rooms)
+          return make_error(chat_errc::room_limit);
+        auto handle = spawn_room(self->system(), name, st.settings.room, st.store,
+                                 caf::actor_cast<directory_actor>(self));
+        self->monitor(handle);
+        i = st.rooms.emplace(name, directory_entry{handle, 0, 0}).first;
+      }
+      ++i->second.joins_sent;
+      return self->delegate(i->second.handle, register_atom::value, std::move(m),
+                            std::move(credit), std::move(req));
+    },
+    [self](rooms_atom) -> std::vector<room_count> {
+      std::vector<room_count> out;
+      for (auto& kv : self->state.rooms)
+        out.push_back(room_count{kv.first, kv.second.members});
+      return out;
+    },
+    [self](count_atom, std::string& name, size_t members) {
+      auto i = self->state.rooms.find(name);
+      if (i != self->state.rooms.end())
+        i->second.members = members;
+    },
+    [self](retire_atom, std::string& name, uint64_t joins_seen) -> bool {
+      auto& rooms = self->state.rooms;
+      auto i = rooms.find(name);
+      if (i == rooms.end() || i->second.joins_sent != joins_seen)
+        return false;
+      self->demonitor(i->second.handle.address());
+      rooms.erase(i);
+      return true;
+    },
+  };
+}
+
+} // namespace actorchat

@@ -1,0 +1,51 @@
+// directory: maps room names to room hubs. It creates a room on its first join (recovering it
+// from the store), hands the join to it (delegation: the room answers the client), keeps each
+// room's member count for "rooms", and lets an empty room retire.
+//
+// Retiring without a race: every join passes through here and is counted per room. An idle
+// room asks to retire with the number of joins it has seen; only if that equals the number
+// handed to it is it unmapped (and told to quit). A join already on its way keeps it alive.
+#pragma once
+
+#include "actors/room.hpp"
+#include "actors/store.hpp"
+#include "actors/types.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <map>
+#include <string>
+
+namespace actorchat {
+
+struct directory_settings {
+  room_settings room;     ///< for every room it creates
+  size_t max_rooms = 1000; ///< chat.max-rooms: live rooms at most
+};
+
+struct directory_entry {
+  room_actor handle;
+  uint64_t joins_sent = 0; ///< registers handed to the room
+  size_t members = 0;      ///< as last reported by the room
+};
+
+struct directory_state {
+  static inline const char* name = "directory";
+
+  directory_settings settings;
+  store_actor store;
+  std::map<std::string, directory_entry> rooms; ///< sorted: "rooms" lists them in order
+};
+
+using directory_pointer = directory_actor::stateful_pointer<directory_state>;
+
+directory_actor::behavior_type directory(directory_pointer self, directory_settings settings,
+                                         store_actor store);
+
+inline directory_actor spawn_directory(caf::actor_system& sys, directory_settings settings,
+                                       store_actor store) {
+  return sys.spawn(directory, settings, std::move(store));
+}
+
+} // namespace actorchat
