@@ -1022,4 +1022,98 @@ bool raw_ws_upgrade(raw_tcp& conn, uint16_t port, milliseconds timeout, std::str
   return response->rfind("HTTP/1.1 101", 0) == 0;
 }
 
+bool raw_ws_upgrade_at(raw_tcp& conn, uint16_t port, std::string_view target,
+                       milliseconds timeout, std::string* head) {
+  auto deadline = steady::now() + timeout;
+  std::string req = "GET " + std::string{target}
+                    + " HTTP/1.1\r\n"
+                      "Host: 127.0.0.1:"
+                    + std::to_string(port)
+                    + "\r\n"
+                      "Upgrade: websocket\r\n"
+                      "Connection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n"
+                      "\r\n";
+  if (!conn.write_all(req, remaining(deadline)))
+    return false;
+  auto response = conn.read_through("\r\n\r\n", 16 * 1024, remaining(deadline));
+  if (!response)
+    return false;
+  if (head != nullptr)
+    *head = *response;
+  return response->rfind("HTTP/1.1 101", 0) == 0;
+}
+
+bool raw_ws_send_text(raw_tcp& conn, std::string_view payload, milliseconds timeout) {
+  std::string frame;
+  frame.push_back(static_cast<char>(0x81)); // FIN, text
+  auto size = payload.size();
+  if (size < 126) {
+    frame.push_back(static_cast<char>(0x80 | size));
+  } else if (size < 65536) {
+    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>((size >> 8) & 0xff));
+    frame.push_back(static_cast<char>(size & 0xff));
+  } else {
+    frame.push_back(static_cast<char>(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      frame.push_back(static_cast<char>((static_cast<uint64_t>(size) >> shift) & 0xff));
+  }
+  frame.append(4, '\0'); // masking key 0: the payload goes out unchanged
+  frame.append(payload);
+  return conn.write_all(frame, timeout);
+}
+
+std::optional<uint16_t> raw_ws_read_close(raw_tcp& conn, milliseconds timeout) {
+  auto deadline = steady::now() + timeout;
+  std::string buf;
+  char chunk[8192];
+  for (;;) {
+    // Parse the complete frames in buf (server frames are not masked).
+    for (;;) {
+      if (buf.size() < 2)
+        break;
+      auto b0 = static_cast<unsigned char>(buf[0]);
+      auto b1 = static_cast<unsigned char>(buf[1]);
+      size_t header = 2;
+      uint64_t len = b1 & 0x7f;
+      if (len == 126) {
+        if (buf.size() < 4)
+          break;
+        len = (static_cast<uint64_t>(static_cast<unsigned char>(buf[2])) << 8)
+              | static_cast<unsigned char>(buf[3]);
+        header = 4;
+      } else if (len == 127) {
+        if (buf.size() < 10)
+          break;
+        len = 0;
+        for (int i = 2; i < 10; ++i)
+          len = (len << 8) | static_cast<unsigned char>(buf[i]);
+        header = 10;
+      }
+      if ((b1 & 0x80) != 0)
+        header += 4;
+      if (buf.size() < header + len)
+        break;
+      if ((b0 & 0x0f) == 0x8) {
+        if (len < 2)
+          return uint16_t{0};
+        return static_cast<uint16_t>((static_cast<unsigned char>(buf[header]) << 8)
+                                     | static_cast<unsigned char>(buf[header + 1]));
+      }
+      buf.erase(0, header + len);
+    }
+    if ((poll_one(conn.fd(), POLLIN, deadline) & (POLLIN | POLLHUP | POLLERR)) == 0)
+      return std::nullopt;
+    auto n = ::recv(conn.fd(), chunk, sizeof(chunk), 0);
+    if (n > 0)
+      buf.append(chunk, static_cast<size_t>(n));
+    else if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+      continue;
+    else
+      return std::nullopt;
+  }
+}
+
 } // namespace actorchat::itest

@@ -289,4 +289,19 @@ private:
 bool raw_ws_upgrade(raw_tcp& conn, uint16_t port, milliseconds timeout,
                     std::string* head = nullptr);
 
+/// Like raw_ws_upgrade, for the request target `target` (such as "/ws?autojoin=maybe"); the
+/// response head goes to `*head` whatever its status.
+bool raw_ws_upgrade_at(raw_tcp& conn, uint16_t port, std::string_view target,
+                       milliseconds timeout, std::string* head = nullptr);
+
+/// Writes one text frame with `payload` to `conn` after raw_ws_upgrade(_at), masked as a client
+/// must (with an all-zero key, which leaves the payload as it is).
+bool raw_ws_send_text(raw_tcp& conn, std::string_view payload, milliseconds timeout);
+
+/// Reads the server's frames from `conn` until a close frame arrives and returns its status code
+/// (0 if it carries none); nullopt if the connection ends or `timeout` passes first. Other
+/// frames are skipped. Unlike ws_client, it sees a close frame that the server sends right
+/// before it drops the connection (a reset then makes Beast's client lose the code).
+std::optional<uint16_t> raw_ws_read_close(raw_tcp& conn, milliseconds timeout);
+
 } // namespace actorchat::itest
