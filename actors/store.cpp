@@ -96,8 +96,6 @@ struct connection {
   sqlite::statement delete_above;   ///< a room's rows with seq > ?2 (writes that failed)
   sqlite::statement lower_last_seq; ///< a room's last seq down to ?2 (writes that failed)
   sqlite::statement newest_below;   ///< newest ?3 rows with seq < ?2, newest first
-  sqlite::statement oldest_above;   ///< oldest ?3 rows with seq > ?2, oldest first
-  sqlite::statement first_seq;      ///< a room's oldest kept seq
   sqlite::statement all_rooms;
   sqlite::statement nth_newest;     ///< seq of the row after the newest ?2 of a room
   sqlite::statement first_young;    ///< a room's oldest seq with ts >= ?2
@@ -149,10 +147,6 @@ connection::connection(const store_settings& settings, bool check) : db(settings
                                          "WHERE room = ?1 AND last_seq > ?2"};
   newest_below = sqlite::statement{db, "SELECT seq, sender, ts, text FROM messages "
                                        "WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"};
-  oldest_above = sqlite::statement{db, "SELECT seq, sender, ts, text FROM messages "
-                                       "WHERE room = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"};
-  first_seq = sqlite::statement{db, "SELECT seq FROM messages WHERE room = ?1 "
-                                    "ORDER BY seq LIMIT 1"};
   all_rooms = sqlite::statement{db, "SELECT room FROM rooms ORDER BY room"};
   nth_newest = sqlite::statement{db, "SELECT seq FROM messages WHERE room = ?1 "
                                      "ORDER BY seq DESC LIMIT 1 OFFSET ?2"};
@@ -183,13 +177,6 @@ bool needs_reopen(int primary_code) {
 uint64_t last_seq(connection& c, const std::string& room) {
   auto rows = c.room_last_seq.query(room);
   return rows.next() ? static_cast<uint64_t>(rows.int64(0)) : 0;
-}
-
-std::optional<uint64_t> first_seq(connection& c, const std::string& room) {
-  auto rows = c.first_seq.query(room);
-  if (!rows.next())
-    return std::nullopt;
-  return static_cast<uint64_t>(rows.int64(0));
 }
 
 /// Reads (seq, sender, ts, text) rows into messages of `room`.
@@ -569,21 +556,6 @@ store_impl_actor::behavior_type store(store_pointer self, store_settings setting
         page.complete = page.messages.size() <= limit;
         if (!page.complete)
           page.messages.erase(page.messages.begin());
-        return page;
-      });
-    },
-    [self](range_atom, const std::string& room, uint64_t after,
-           uint64_t limit) -> caf::result<history_page> {
-      commit_pending(self);
-      return read(self, [&](connection& c) {
-        history_page page;
-        if (after >= last_seq(c, room))
-          return page; // nothing newer: complete
-        // Pruned right after `after` if the oldest kept message is further on, or none is.
-        auto first = first_seq(c, room);
-        page.complete = first && *first <= after + 1;
-        auto rows = c.oldest_above.query(room, to_db(after), to_db(limit));
-        page.messages = read_messages(rows, room);
         return page;
       });
     },

@@ -21,7 +21,6 @@ namespace actorchat {
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using page_atom = caf::atom_constant<caf::atom("page")>;
-using range_atom = caf::atom_constant<caf::atom("range")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 
 /// What a room needs to start: its highest seq ever persisted and its newest messages.
@@ -55,9 +54,6 @@ using store_actor = caf::typed_actor<
   /// Scrollback: up to `limit` messages with seq < `before` (before = 0: the newest), oldest
   /// first; complete = true if nothing older than the first returned message is kept.
   caf::replies_to<page_atom, std::string, uint64_t, uint64_t>::with<history_page>,
-  /// Resume: up to `limit` messages with seq > `after`, oldest first; complete = false if
-  /// messages right after `after` were pruned already (a gap the client cannot fill).
-  caf::replies_to<range_atom, std::string, uint64_t, uint64_t>::with<history_page>,
   /// True while the last write succeeded (or none was tried), with the last error text.
   caf::replies_to<health_atom>::with<bool, std::string>>;
 

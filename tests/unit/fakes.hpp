@@ -91,13 +91,6 @@ inline store_actor::behavior_type fake_store(store_actor::pointer,
       page.messages.assign(first, older.end());
       return page;
     },
-    [of_room](range_atom, const std::string& room, uint64_t after, uint64_t limit) {
-      history_page page;
-      for (auto& m : of_room(room))
-        if (m.seq > after && page.messages.size() < limit)
-          page.messages.push_back(m);
-      return page;
-    },
     [data](health_atom) { return std::make_tuple(!data->failing, std::string{}); },
   };
 }
