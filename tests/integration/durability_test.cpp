@@ -419,4 +419,18 @@ ITEST_CASE(retention keeps the newest messages and history and resume report the
   CAF_CHECK_EQUAL(get_int(b.say("r", "m31", "s31"), "seq").value_or(-1), 31);
 }
 
+CAF_TEST(a store file that is not a database stops the start with a message naming the key) {
+  dir().write("chat.db", std::string(4096, 'x'));
+  auto& proc = launch({"--chat.port=0", "--chat.web-root=" + web_root(),
+                       "--chat.store-path=chat.db"});
+  auto status = proc.wait_exit(milliseconds{10000});
+  CAF_REQUIRE(status.has_value());
+  CAF_CHECK_EQUAL(*status, 1);
+  auto err = proc.stderr_text();
+  CAF_MESSAGE(err);
+  CAF_CHECK(err.find("startup_failed") != std::string::npos);
+  CAF_CHECK(err.find("chat.store-path") != std::string::npos);
+  CAF_CHECK(err.find("listening") == std::string::npos); // it never served anyone
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
