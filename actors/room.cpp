@@ -142,8 +142,13 @@ void persist_waiting(room_pointer self) {
   auto& st = self->state;
   if (!st.persisting.empty() || st.waiting.empty())
     return;
-  st.persisting = std::move(st.waiting);
-  st.waiting = {};
+  // At most max_batch per request: what the store confirms is broadcast at once, and a burst
+  // larger than a member's free send credit would drop members that read as fast as they can.
+  auto n = std::min(st.waiting.size(), st.settings.max_batch);
+  auto first = st.waiting.begin();
+  auto last = first + static_cast<std::ptrdiff_t>(n);
+  st.persisting.assign(std::make_move_iterator(first), std::make_move_iterator(last));
+  st.waiting.erase(first, last);
   std::vector<chat_message> msgs;
   msgs.reserve(st.persisting.size());
   for (auto& u : st.persisting)

@@ -3,7 +3,8 @@
 //
 // A said message gets the next seq and goes to the store; only once the store has made it
 // durable is it added to history and broadcast, so no client ever sees a message that a crash
-// could lose. One store request per room is in flight at a time; if it fails, its messages are
+// could lose. One store request per room is in flight at a time, with at most max_batch messages
+// (so a member never gets a burst larger than its free send credit); if it fails, its messages are
 // refused (store_unavailable to each sender) and their seqs are given out again, so seqs stay
 // gapless. Broadcasts are serialized once and batched: flushed to every member when the room's
 // mailbox is empty or the batch is full. Before each flush the room acquires send credit for
@@ -29,7 +30,7 @@ namespace actorchat {
 
 struct room_settings {
   size_t history_size = 100; ///< messages kept and replayed to newcomers (chat.history-size)
-  size_t max_batch = 64;     ///< a pending batch is flushed once it holds this many payloads
+  size_t max_batch = 64;     ///< messages per store request (and so per broadcast burst)
   caf::timespan idle_timeout = std::chrono::seconds(60); ///< chat.room-idle-timeout
 };
 

@@ -156,6 +156,22 @@ CAF_TEST(messages said while the store works go to it together) {
   CAF_CHECK_LESS(data->persist_calls, 5u); // batched: the first alone, the rest together
 }
 
+CAF_TEST(a burst said while the store works reaches readers that keep up without a drop) {
+  start_room();
+  // Credit 100; 300 messages arrive while the first is with the store. Released at once they
+  // would overflow every member; in store-request slices of max_batch they do not.
+  auto a = join("ana", 100, true);
+  auto b = join("bob", 100, true);
+  for (int i = 0; i < 300; ++i)
+    self->send(room, broadcast_atom::value, a.handle, std::string{"ana"},
+               "m" + std::to_string(i), std::string{});
+  sched.run();
+  CAF_CHECK_EQUAL(state().dropped, 0u);
+  CAF_CHECK_EQUAL(a.log->overflows + b.log->overflows, 0u);
+  CAF_CHECK_EQUAL(a.messages().size(), 300u);
+  CAF_CHECK_EQUAL(b.messages().size(), 300u);
+}
+
 CAF_TEST(a say with an id is confirmed to its sender only) {
   start_room();
   auto a = join("ana");
