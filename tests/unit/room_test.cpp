@@ -266,7 +266,7 @@ CAF_TEST(resume replays exactly what came after the given seq) {
   CAF_CHECK_EQUAL(seqs(back.log->received), (std::vector<uint64_t>{3, 4}));
   auto upto_date = join("current", 64, true, join_request{"", "", true, 4});
   CAF_CHECK_EQUAL(seqs(upto_date.log->received), (std::vector<uint64_t>{}));
-  CAF_CHECK_EQUAL(test::parse(upto_date.log->received[0]).at("complete").as_bool(), true);
+  CAF_CHECK_EQUAL(bool{test::parse(upto_date.log->received[0]).at("complete").as_bool()}, true);
 }
 
 CAF_TEST(resume past what the room keeps says so) {
@@ -275,7 +275,7 @@ CAF_TEST(resume past what the room keeps says so) {
   for (int i = 0; i < 10; ++i)
     say(a, "ana", "m" + std::to_string(i));
   auto back = join("back", 64, true, join_request{"", "", true, 2});
-  CAF_CHECK_EQUAL(test::parse(back.log->received[0]).at("complete").as_bool(), false);
+  CAF_CHECK_EQUAL(bool{test::parse(back.log->received[0]).at("complete").as_bool()}, false);
   CAF_CHECK_EQUAL(seqs(back.log->received), (std::vector<uint64_t>{8, 9, 10}));
 }
 
