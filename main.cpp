@@ -11,8 +11,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <string>
@@ -64,6 +66,8 @@ actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config
   s->info.history_page_max = s->limits.history_page_max;
   s->limits.max_message_size = cfg.max_message_size;
   s->max_rooms = cfg.max_rooms_per_client;
+  s->rate_limit = cfg.rate_limit;
+  s->rate_burst = cfg.rate_burst;
   return s;
 }
 
@@ -109,6 +113,10 @@ int main(int argc, char** argv) {
   actorchat::directory_settings dir_cfg;
   dir_cfg.room.history_size = cfg.history_size;
   dir_cfg.room.idle_timeout = cfg.room_idle_timeout;
+  dir_cfg.room.slow_client_timeout = cfg.slow_client_timeout;
+  // A store batch is broadcast as one burst: at most half a send queue, so that it fits a
+  // member that keeps up.
+  dir_cfg.room.max_batch = std::clamp<size_t>(cfg.send_queue / 2, 1, 64);
   dir_cfg.max_rooms = cfg.max_rooms;
   actorchat::client_services services{actorchat::spawn_directory(sys, dir_cfg, store),
                                       actorchat::spawn_nick_registry(sys), store};

@@ -21,14 +21,23 @@ constexpr size_t max_deferred_frames = 1024;
 void handle_frame(client_pointer self, const std::string& frame);
 void drain_deferred(client_pointer self);
 
+/// `n` inbound frames are handled: the connection may read more.
+void frames_done(client_pointer self, uint32_t n = 1) {
+  auto& st = self->state;
+  if (st.window && st.window->release(n))
+    if (auto c = st.conn.lock())
+      c->resume_reading();
+}
+
 /// Sends one payload that answers the peer. A peer so far behind that even this does not fit
-/// its send credit is not reading: it is dropped like any slow client.
+/// its send credit (with the margin replies get) is not reading: it is dropped like any slow
+/// client.
 void reply(client_pointer self, payload p) {
   auto& st = self->state;
   auto c = st.conn.lock();
   if (!c)
     return;
-  if (!st.credit->try_acquire(1)) {
+  if (!st.credit->try_acquire_reply(1)) {
     c->close(close_code::policy, "send queue full: the client reads too slowly");
     self->quit();
     return;
@@ -65,16 +74,18 @@ void not_in_room(client_pointer self, const std::string& room, const std::string
               room.empty() ? "join a room first" : "not in '" + room + "'; join it first", id);
 }
 
-void say(client_pointer self, command& cmd) {
+/// True if the message went to a room, which then acknowledges it (ack_atom).
+bool say(client_pointer self, command& cmd) {
   auto& st = self->state;
   auto room = cmd.plain ? (st.join_order.empty() ? std::string{} : st.join_order.back())
                         : cmd.room;
   if (room.empty() || !member_of(self, room)) {
     not_in_room(self, room, cmd.id);
-    return;
+    return false;
   }
   self->send(st.rooms[room], broadcast_atom::value, caf::actor_cast<member_actor>(self), st.nick,
              std::move(cmd.text), std::move(cmd.id));
+  return true;
 }
 
 void join(client_pointer self, command& cmd) {
@@ -204,9 +215,10 @@ void list_rooms(client_pointer self, command& cmd) {
       });
 }
 
-void dispatch(client_pointer self, command& cmd) {
+/// Handles a command; true if it went to a room as a broadcast (released when acknowledged).
+bool dispatch(client_pointer self, command& cmd) {
   switch (cmd.type) {
-    case command_type::say: say(self, cmd); break;
+    case command_type::say: return say(self, cmd);
     case command_type::join:
     case command_type::resume: join(self, cmd); break;
     case command_type::leave: leave(self, cmd); break;
@@ -215,6 +227,7 @@ void dispatch(client_pointer self, command& cmd) {
     case command_type::history: history(self, cmd); break;
     case command_type::rooms: list_rooms(self, cmd); break;
   }
+  return false;
 }
 
 /// Parses and handles one frame, or defers it while a join is pending: a command sent right
@@ -234,11 +247,14 @@ void handle_frame(client_pointer self, const std::string& frame) {
   auto parsed = parse_command(frame, st.settings->limits);
   if (auto* err = std::get_if<command_error>(&parsed)) {
     reply_error(self, err->code, err->message, err->id);
+    frames_done(self);
     return;
   }
   auto& cmd = std::get<command>(parsed);
-  if (cmd.plain && cmd.text.empty())
+  if (cmd.plain && cmd.text.empty()) {
+    frames_done(self);
     return; // an empty frame is ignored
+  }
   if (cmd.plain && cmd.text.size() > st.settings->limits.max_message_size) {
     // The frame limit leaves room for a command's JSON; plain text must fit the limit itself.
     if (auto c = st.conn.lock())
@@ -247,7 +263,21 @@ void handle_frame(client_pointer self, const std::string& frame) {
     self->quit();
     return;
   }
-  dispatch(self, cmd);
+  if (!dispatch(self, cmd))
+    frames_done(self);
+}
+
+/// Refuses a frame over chat.rate-limit with error rate_limited (echoing its id).
+void refuse_rate(client_pointer self, const std::string& frame) {
+  auto& st = self->state;
+  auto parsed = parse_command(frame, st.settings->limits);
+  auto* cmd = std::get_if<command>(&parsed);
+  auto id = cmd ? cmd->id : std::get<command_error>(parsed).id;
+  reply_error(self, "rate_limited",
+              "too many messages: at most " + std::to_string(st.settings->rate_limit)
+                + " per second (bursts of " + std::to_string(st.settings->rate_burst)
+                + "); this one was not handled",
+              id);
 }
 
 /// Handles deferred frames in order until one starts another join.
@@ -263,15 +293,18 @@ void drain_deferred(client_pointer self) {
 } // namespace
 
 client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection> conn,
-                                   credit_ptr credit, std::string nick, client_services services,
-                                   client_settings_ptr settings, bool autojoin) {
+                                   credit_ptr credit, window_ptr window, std::string nick,
+                                   client_services services, client_settings_ptr settings,
+                                   bool autojoin) {
   install_quiet_handlers(self);
   auto& st = self->state;
   st.conn = std::move(conn);
   st.credit = std::move(credit);
+  st.window = std::move(window);
   st.nick = std::move(nick);
   st.services = std::move(services);
   st.settings = std::move(settings);
+  st.limiter = rate_limit{st.settings->rate_limit, st.settings->rate_burst};
   // The welcome goes first, before any room's reply.
   reply(self, encode_welcome(st.settings->info, st.nick, {}));
   if (autojoin) {
@@ -282,6 +315,19 @@ client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection
   }
   return {
     [self](inbound_atom, const std::string& frame) {
+      switch (self->state.limiter.take(self->clock().now())) {
+        case rate_limit::verdict::allow:
+          break;
+        case rate_limit::verdict::refuse:
+          refuse_rate(self, frame);
+          frames_done(self);
+          return;
+        case rate_limit::verdict::close:
+          if (auto c = self->state.conn.lock())
+            c->close(close_code::policy, "rate limit exceeded again and again");
+          self->quit();
+          return;
+      }
       if (self->state.deferred.empty())
         handle_frame(self, frame);
       else
@@ -291,6 +337,7 @@ client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection
       if (auto c = self->state.conn.lock())
         c->send(batch);
     },
+    [self](ack_atom, uint32_t n) { frames_done(self, n); },
     [self](overflow_atom, const std::string&) {
       if (auto c = self->state.conn.lock())
         c->close(close_code::policy, "send queue full: the client reads too slowly");

@@ -8,6 +8,7 @@
 #include "actors/command.hpp"
 #include "actors/connection.hpp"
 #include "actors/protocol.hpp"
+#include "actors/rate_limit.hpp"
 #include "actors/store.hpp"
 #include "actors/types.hpp"
 
@@ -35,6 +36,8 @@ struct client_settings {
   server_info info;        ///< for the welcome
   parse_limits limits;     ///< for parsing commands
   size_t max_rooms = 16;   ///< chat.max-rooms-per-client
+  size_t rate_limit = 0;   ///< chat.rate-limit: frames per second; 0 = no limit
+  size_t rate_burst = 1;   ///< chat.rate-burst
 };
 
 using client_settings_ptr = std::shared_ptr<const client_settings>;
@@ -44,6 +47,8 @@ struct client_state {
 
   std::weak_ptr<connection> conn;
   credit_ptr credit;
+  window_ptr window;                     ///< frames read and not yet handled (may be null)
+  rate_limit limiter{0, 1};
   client_services services;
   client_settings_ptr settings;
   std::string nick;
@@ -57,15 +62,19 @@ struct client_state {
 using client_pointer = client_actor::stateful_pointer<client_state>;
 
 /// Greets `conn` (welcome), joins "lobby" if `autojoin`, and serves `conn` under `nick`.
+/// Each inbound frame is released from `window` once handled: at once for most commands, when
+/// the room acknowledges it for a say. `window` may be null (nothing to release).
 client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection> conn,
-                                   credit_ptr credit, std::string nick, client_services services,
-                                   client_settings_ptr settings, bool autojoin);
+                                   credit_ptr credit, window_ptr window, std::string nick,
+                                   client_services services, client_settings_ptr settings,
+                                   bool autojoin);
 
 inline client_actor spawn_client(caf::actor_system& sys, std::weak_ptr<connection> conn,
-                                 credit_ptr credit, std::string nick, client_services services,
-                                 client_settings_ptr settings, bool autojoin) {
-  return sys.spawn(client, std::move(conn), std::move(credit), std::move(nick),
-                   std::move(services), std::move(settings), autojoin);
+                                 credit_ptr credit, window_ptr window, std::string nick,
+                                 client_services services, client_settings_ptr settings,
+                                 bool autojoin) {
+  return sys.spawn(client, std::move(conn), std::move(credit), std::move(window),
+                   std::move(nick), std::move(services), std::move(settings), autojoin);
 }
 
 } // namespace actorchat

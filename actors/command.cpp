@@ -1,4 +1,5 @@
 #include "actors/command.hpp"
+#include "actors/utf8.hpp"
 
 #include <boost/json.hpp>
 
@@ -47,46 +48,6 @@ bool is_lower_alnum(char c) {
 
 bool is_room_char(char c) {
   return is_lower_alnum(c) || c == '-' || c == '_' || c == '.';
-}
-
-/// Decodes the UTF-8 sequence at s[pos] into `cp` and advances `pos`. False if the sequence is
-/// not well-formed: truncated, a stray continuation byte, overlong, a surrogate, or > U+10FFFF.
-bool decode_utf8(std::string_view s, size_t& pos, char32_t& cp) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  auto lead = byte(pos);
-  size_t len = 0;
-  char32_t min = 0; // smallest code point that needs `len` bytes: anything less is overlong
-  if (lead < 0x80) {
-    cp = lead;
-    ++pos;
-    return true;
-  } else if ((lead & 0xE0) == 0xC0) {
-    len = 2;
-    cp = lead & 0x1F;
-    min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    len = 3;
-    cp = lead & 0x0F;
-    min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    len = 4;
-    cp = lead & 0x07;
-    min = 0x10000;
-  } else {
-    return false;
-  }
-  if (s.size() - pos < len)
-    return false;
-  for (size_t i = 1; i < len; ++i) {
-    auto b = byte(pos + i);
-    if ((b & 0xC0) != 0x80)
-      return false;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return false;
-  pos += len;
-  return true;
 }
 
 /// C0 and C1 controls, DEL, and the two code points JavaScript treats as line breaks.

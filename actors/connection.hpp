@@ -18,7 +18,7 @@ enum class close_code : uint16_t {
   going_away = 1001,     ///< the server shuts down
   unsupported = 1003,    ///< a binary frame (chat is text only)
   bad_payload = 1007,    ///< invalid UTF-8 in a text frame
-  policy = 1008,         ///< too slow: the send queue (chat.send-queue) overflowed
+  policy = 1008,         ///< too slow (chat.send-queue overflowed) or over chat.rate-limit
   too_big = 1009,        ///< an inbound message over chat.max-message-size
   internal_error = 1011, ///< the server failed
 };
@@ -34,6 +34,10 @@ public:
   /// Sends a close frame with `code` and `reason` once the frame being written now (if any) is
   /// out; payloads still queued behind it are discarded.
   virtual void close(close_code code, std::string reason) = 0;
+
+  /// Reads from the socket again after the connection stopped because its receive_window was
+  /// full; called once per pause, by whoever's receive_window::release() returned true.
+  virtual void resume_reading() = 0;
 };
 
 } // namespace actorchat

@@ -39,33 +39,137 @@ void arm_idle_timer(room_pointer self) {
 void announce(room_pointer self, const std::string& event, const std::string& nick,
               const std::string& old_nick) {
   auto& st = self->state;
-  st.pending.push_back(encode_presence(st.room, event, nick, old_nick, st.members.size()));
+  st.pending.push_back(
+    outgoing{encode_presence(st.room, event, nick, old_nick, st.members.size()), false});
 }
 
 void drop(room_pointer self, const room_member& m);
 
-/// Sends the pending batch to every member (one shared batch object for all of them).
-void flush(room_pointer self) {
+/// Sends "sent" replies and acks for the first `n` messages waiting for them: those of the batch
+/// that just went out.
+void acknowledge(room_pointer self, size_t n) {
+  auto& st = self->state;
+  std::vector<ack_due> done{std::make_move_iterator(st.acks.begin()),
+                            std::make_move_iterator(st.acks.begin()
+                                                    + static_cast<std::ptrdiff_t>(n))};
+  st.acks.erase(st.acks.begin(), st.acks.begin() + static_cast<std::ptrdiff_t>(n));
+  for (auto& a : done) {
+    if (!a.id.empty()) {
+      auto i = st.members.find(a.sender.address());
+      if (i != st.members.end())
+        deliver_forced(self, i->second, {encode_sent(st.room, a.seq, a.id)});
+    }
+    self->send(a.sender, ack_atom::value, uint32_t{1});
+  }
+}
+
+/// True if so many members are behind that the server, not the members, is too slow: more than
+/// half of them have at least half of their send queue in use.
+bool overloaded(size_t behind, size_t members) {
+  return behind * 2 > members;
+}
+
+/// While paused: true if `m`, which lacks credit, has taken nothing for slow_client_timeout.
+bool stalled_too_long(room_pointer self, room_member& m, caf::actor_clock::time_point now) {
+  auto progress = m.credit->progress();
+  if (!m.stalled || progress != m.progress_seen) {
+    m.stalled = true;
+    m.progress_seen = progress;
+    m.stalled_since = now;
+    return false;
+  }
+  return now - m.stalled_since >= self->state.settings.slow_client_timeout;
+}
+
+/// Sends the pending batch to every member (one shared batch object for all of them); see
+/// room.hpp for who is dropped and when the room holds the batch instead. `must_empty`: a
+/// membership change follows, so nothing may stay pending.
+void flush(room_pointer self, bool must_empty = false) {
   auto& st = self->state;
   // Dropping a member announces its leave, which adds to pending: loop until nothing is left.
   while (!st.pending.empty()) {
-    auto batch = make_batch(std::move(st.pending));
-    st.pending = {};
-    st.pending.reserve(st.settings.max_batch);
-    auto n = static_cast<uint32_t>(batch->size());
-    std::vector<room_member> slow;
-    for (auto i = st.members.begin(); i != st.members.end();) {
-      if (i->second.credit->try_acquire(n)) {
-        self->send(i->second.handle, deliver_atom::value, batch);
-        ++i;
+    // At most max_batch at a time (at most half a send queue: it fits a member that keeps up).
+    auto take = std::min(st.pending.size(), st.settings.max_batch);
+    auto n = static_cast<uint32_t>(take);
+    std::vector<room_member*> ready;
+    std::vector<caf::actor_addr> lacking;
+    ready.reserve(st.members.size());
+    size_t behind = 0;
+    for (auto& [addr, m] : st.members) {
+      bool got = m.credit->try_acquire(n);
+      if (got) {
+        ready.push_back(&m);
+        m.stalled = false;
       } else {
-        slow.push_back(std::move(i->second));
-        i = st.members.erase(i);
+        lacking.push_back(addr);
+      }
+      if (!got || m.credit->in_flight() * 2 >= m.credit->limit())
+        ++behind;
+    }
+    if (!lacking.empty() && overloaded(behind, st.members.size())) {
+      if (must_empty) {
+        // Deliver anyway: a bounded burst past the bound, so that the change sees it all.
+        for (auto& addr : lacking) {
+          auto& m = st.members[addr];
+          m.credit->force_acquire(n);
+          ready.push_back(&m);
+        }
+        lacking.clear();
+      } else {
+        for (auto* m : ready)
+          m->credit->release(n);
+        auto now = self->clock().now();
+        std::vector<room_member> gone;
+        for (auto& addr : lacking) {
+          auto i = st.members.find(addr);
+          if (stalled_too_long(self, i->second, now)) {
+            gone.push_back(std::move(i->second));
+            st.members.erase(i);
+          }
+        }
+        for (auto& m : gone)
+          drop(self, m);
+        if (!gone.empty())
+          continue; // fewer members now: try again at once
+        if (!st.paused) {
+          st.paused = true;
+          ++st.pauses;
+          log::debug("room_paused", "room=" + st.room + " behind=" + std::to_string(behind)
+                                      + " members=" + std::to_string(st.members.size()));
+        }
+        if (!st.retry_armed) {
+          st.retry_armed = true;
+          self->delayed_send(self, st.settings.retry_interval, retry_atom::value);
+        }
+        return;
       }
     }
+    st.paused = false;
+    std::vector<payload> wires;
+    wires.reserve(take);
+    size_t messages = 0;
+    auto last = st.pending.begin() + static_cast<std::ptrdiff_t>(take);
+    for (auto i = st.pending.begin(); i != last; ++i) {
+      wires.push_back(std::move(i->wire));
+      messages += i->is_message ? 1 : 0;
+    }
+    st.pending.erase(st.pending.begin(), last);
+    auto batch = make_batch(std::move(wires));
+    for (auto* m : ready)
+      self->send(m->handle, deliver_atom::value, batch);
+    std::vector<room_member> slow;
+    for (auto& addr : lacking) {
+      auto i = st.members.find(addr);
+      slow.push_back(std::move(i->second));
+      st.members.erase(i);
+    }
+    // Acknowledged as soon as they are out, not when all that waits is: a sender's frames in
+    // flight must not pile up behind messages that are still held.
+    acknowledge(self, messages);
     for (auto& m : slow)
       drop(self, m);
   }
+  st.paused = false;
 }
 
 /// Removes a member that ran out of credit (already erased) and tells it why.
@@ -93,7 +197,7 @@ void accept_durable(room_pointer self, const chat_message& msg) {
     if (st.history.size() > st.settings.history_size)
       st.history.pop_front();
   }
-  st.pending.push_back(std::move(wire));
+  st.pending.push_back(outgoing{std::move(wire), true});
 }
 
 /// True if `who` said something the store has not confirmed yet.
@@ -106,7 +210,7 @@ bool has_unpersisted(room_pointer self, const caf::actor_addr& who) {
 
 /// Removes a member at its request; it gets "left" after everything sent to it before.
 void leave(room_pointer self, const member_actor& m, const std::string& id) {
-  flush(self);
+  flush(self, true);
   auto& st = self->state;
   auto i = st.members.find(m.address());
   if (i == st.members.end())
@@ -116,7 +220,7 @@ void leave(room_pointer self, const member_actor& m, const std::string& id) {
   self->demonitor(m.address());
   deliver_forced(self, member, {encode_left(st.room, id)});
   announce(self, "leave", member.nick, "");
-  flush(self);
+  flush(self, true);
   report_count(self);
   arm_idle_timer(self);
 }
@@ -140,8 +244,8 @@ void process_leaves(room_pointer self) {
 /// Sends what waits to the store, if no request is in flight.
 void persist_waiting(room_pointer self) {
   auto& st = self->state;
-  if (!st.persisting.empty() || st.waiting.empty())
-    return;
+  if (!st.persisting.empty() || st.waiting.empty() || st.paused)
+    return; // paused: nothing more until the members caught up
   // At most max_batch per request: what the store confirms is broadcast at once, and a burst
   // larger than a member's free send credit would drop members that read as fast as they can.
   auto n = std::min(st.waiting.size(), st.settings.max_batch);
@@ -159,16 +263,11 @@ void persist_waiting(room_pointer self) {
         auto& st = self->state;
         auto done = std::move(st.persisting);
         st.persisting = {};
-        for (auto& u : done)
-          accept_durable(self, u.msg);
-        flush(self);
         for (auto& u : done) {
-          if (u.id.empty())
-            continue;
-          auto i = st.members.find(u.sender.address());
-          if (i != st.members.end())
-            deliver_forced(self, i->second, {encode_sent(st.room, u.msg.seq, u.id)});
+          accept_durable(self, u.msg);
+          st.acks.push_back(ack_due{std::move(u.sender), u.msg.seq, std::move(u.id)});
         }
+        flush(self);
         persist_waiting(self);
         process_leaves(self);
       },
@@ -190,6 +289,7 @@ void persist_waiting(room_pointer self) {
                            {encode_error("store_unavailable",
                                          "the message could not be stored and was not sent",
                                          u.id)});
+          self->send(u.sender, ack_atom::value, uint32_t{1});
         }
         persist_waiting(self);
         process_leaves(self);
@@ -207,10 +307,9 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
     st0.settings.max_batch = 1;
   st0.store = std::move(store);
   st0.directory = std::move(directory);
-  st0.pending.reserve(st0.settings.max_batch);
   install_quiet_handlers(self);
   self->set_down_handler([self](caf::down_msg& dm) {
-    flush(self);
+    flush(self, true);
     auto& st = self->state;
     auto i = st.members.find(dm.source);
     if (i == st.members.end())
@@ -218,7 +317,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
     auto nick = i->second.nick;
     st.members.erase(i);
     announce(self, "leave", nick, "");
-    flush(self);
+    flush(self, true);
     report_count(self);
     arm_idle_timer(self);
   });
@@ -252,11 +351,11 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
         return make_error(chat_errc::internal);
       // What is pending is already in history: the current members get it first, so the
       // newcomer gets it exactly once, in its replay.
-      flush(self);
+      flush(self, true);
       if (st.members.count(m.address()) > 0)
         return make_error(chat_errc::already_joined);
       self->monitor(m);
-      room_member entry{m, std::move(credit), std::move(req.nick)};
+      room_member entry{m, std::move(credit), std::move(req.nick), false, 0, {}};
       std::vector<payload> batch;
       auto first = st.history.begin();
       if (req.resume) {
@@ -274,7 +373,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       auto nick = entry.nick;
       st.members.emplace(m.address(), std::move(entry));
       announce(self, "join", nick, "");
-      flush(self);
+      flush(self, true);
       report_count(self);
       return caf::actor_cast<caf::actor>(self);
     },
@@ -291,6 +390,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       auto& st = self->state;
       if (st.members.count(sender.address()) == 0) {
         log::debug("say_from_non_member", "room=" + st.room + " from=" + log::quote(from));
+        self->send(sender, ack_atom::value, uint32_t{1});
         return;
       }
       st.waiting.push_back(unpersisted_message{
@@ -308,7 +408,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       auto old = std::move(i->second.nick);
       i->second.nick = nick;
       announce(self, "nick", nick, old);
-      flush(self);
+      flush(self, true);
     },
     [self](who_atom) -> std::vector<std::string> {
       std::vector<std::string> nicks;
@@ -318,13 +418,21 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       return nicks;
     },
     [self](count_atom) -> size_t {
-      flush(self);
+      flush(self, true);
       return self->state.members.size();
+    },
+    [self](retry_atom) {
+      self->state.retry_armed = false;
+      flush(self);
+      if (!self->state.paused) {
+        persist_waiting(self);
+        process_leaves(self);
+      }
     },
     [self](idle_atom, uint64_t generation) {
       auto& st = self->state;
       if (generation != st.idle_generation || !st.members.empty() || !st.waiting.empty()
-          || !st.persisting.empty() || !st.directory)
+          || !st.persisting.empty() || !st.pending.empty() || !st.directory)
         return;
       self->request(st.directory, caf::infinite, retire_atom::value, st.room, st.registers_seen)
         .then([self](bool may_retire) {

@@ -6,14 +6,25 @@
 // could lose. One store request per room is in flight at a time, with at most max_batch messages
 // (so a member never gets a burst larger than its free send credit); if it fails, its messages are
 // refused (store_unavailable to each sender) and their seqs are given out again, so seqs stay
-// gapless. Broadcasts are serialized once and batched: flushed to every member when the room's
-// mailbox is empty or the batch is full. Before each flush the room acquires send credit for
-// every member; a member without credit is dropped (told with overflow_atom) and counted, and
-// the room never waits. An empty room retires after settings.idle_timeout (history stays).
+// gapless. Every broadcast is acknowledged to its sender (ack_atom) once it went out or was
+// refused; clients bound what they have in flight on that.
+//
+// Flow control (docs/SECURITY.md, "Slow clients and overload"). Before each flush the room
+// acquires send credit for every member. If only a few members lack credit, they individually
+// fall behind: they are dropped (told with overflow_atom) and counted, and the room never waits.
+// If most members are behind, the server as a whole cannot keep up: the room holds the batch and
+// retries shortly (paused), stops asking the store for more and acknowledges nothing, so that
+// publishers run out of frames in flight and their sockets stop being read; TCP pushes back.
+// While paused, a member without credit that takes nothing for settings.slow_client_timeout is
+// dropped. A membership change (join, leave, a member gone) first delivers what is held, past the
+// credit bound if need be (a bounded burst), so that every member sees every message exactly once.
+// An empty room retires after settings.idle_timeout (history stays).
 #pragma once
 
 #include "actors/store.hpp"
 #include "actors/types.hpp"
+
+#include <caf/actor_clock.hpp>
 
 #include <caf/actor_addr.hpp>
 #include <caf/actor_system.hpp>
@@ -30,14 +41,21 @@ namespace actorchat {
 
 struct room_settings {
   size_t history_size = 100; ///< messages kept and replayed to newcomers (chat.history-size)
-  size_t max_batch = 64;     ///< messages per store request (and so per broadcast burst)
+  size_t max_batch = 64;     ///< messages per store request and per broadcast burst; at most
+                             ///< half a send queue (main.cpp)
   caf::timespan idle_timeout = std::chrono::seconds(60); ///< chat.room-idle-timeout
+  caf::timespan slow_client_timeout = std::chrono::seconds(2); ///< chat.slow-client-timeout
+  caf::timespan retry_interval = std::chrono::milliseconds(1); ///< while paused
 };
 
 struct room_member {
   member_actor handle;
   credit_ptr credit;
   std::string nick;
+  // While the room is paused and this member lacks credit: since when it has taken nothing.
+  bool stalled = false;
+  uint64_t progress_seen = 0;
+  caf::actor_clock::time_point stalled_since;
 };
 
 /// A message with its seq, waiting for the store.
@@ -52,6 +70,21 @@ struct unpersisted_message {
 struct pending_leave {
   member_actor member;
   std::string id;
+};
+
+/// A durable message in the pending batch: its sender gets "sent" (if it gave an id) and an ack
+/// once the batch went out.
+struct ack_due {
+  member_actor sender;
+  uint64_t seq;
+  std::string id;
+};
+
+/// A payload waiting to go to every member: a message (acknowledged to its sender once out) or
+/// a presence event.
+struct outgoing {
+  payload wire;
+  bool is_message;
 };
 
 struct history_entry {
@@ -70,12 +103,16 @@ struct room_state {
   uint64_t next_seq = 1;       ///< seq of the next message said
   uint64_t last_seq = 0;       ///< seq of the newest durable message
   std::deque<history_entry> history; ///< the newest settings.history_size messages
-  std::vector<payload> pending;      ///< durable, in history, not yet sent to the members
+  std::vector<outgoing> pending;     ///< durable, in history, not yet sent to the members
+  std::deque<ack_due> acks;          ///< for the messages in pending, in the same order
+  bool paused = false;               ///< holding pending until members catch up (overload)
+  bool retry_armed = false;          ///< a retry_atom is on its way
   std::vector<unpersisted_message> waiting;   ///< said, not yet sent to the store
   std::vector<unpersisted_message> persisting; ///< in the store request in flight
   std::vector<pending_leave> leaving;         ///< leaves waiting for the store
   std::unordered_map<caf::actor_addr, room_member> members;
   uint64_t dropped = 0;        ///< members dropped for running out of send credit
+  uint64_t pauses = 0;         ///< times the room held a batch for members to catch up
   uint64_t registers_seen = 0; ///< for the retire handshake with the directory
   uint64_t idle_generation = 0;
 };

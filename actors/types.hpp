@@ -63,6 +63,8 @@ using retire_atom = caf::atom_constant<caf::atom("retire")>;         ///< an idl
 using idle_atom = caf::atom_constant<caf::atom("idle")>;             ///< a room's idle timer
 using claim_atom = caf::atom_constant<caf::atom("claim")>;           ///< take a nickname
 using release_atom = caf::atom_constant<caf::atom("release")>;       ///< give a nickname back
+using ack_atom = caf::atom_constant<caf::atom("ack")>;               ///< room -> member: says done
+using retry_atom = caf::atom_constant<caf::atom("retry")>;           ///< a paused room's timer
 
 // -- errors ----------------------------------------------------------------------------------------
 
@@ -89,7 +91,11 @@ using member_actor = caf::typed_actor<
   /// Payloads to forward to the peer, in room order. Credit for each was acquired already.
   caf::reacts_to<deliver_atom, payload_batch>,
   /// The room dropped this member because its send credit ran out (arg: room name).
-  caf::reacts_to<overflow_atom, std::string>>;
+  caf::reacts_to<overflow_atom, std::string>,
+  /// This many of the member's broadcasts are done with: sent to everyone, or refused. Every
+  /// broadcast is acknowledged exactly once, which is how a client bounds what it has in
+  /// flight (and stops reading its socket when the server falls behind).
+  caf::reacts_to<ack_atom, uint32_t>>;
 
 /// How a member asks to join a room.
 struct join_request {
@@ -121,7 +127,9 @@ using room_actor = caf::typed_actor<
   /// Number of members.
   caf::replies_to<count_atom>::with<size_t>,
   /// The room's own idle timer (argument: generation).
-  caf::reacts_to<idle_atom, uint64_t>>;
+  caf::reacts_to<idle_atom, uint64_t>,
+  /// The room's own timer while it waits for members to catch up (overload).
+  caf::reacts_to<retry_atom>>;
 
 /// A live room and its member count, as listed by the directory.
 struct room_count {

@@ -16,9 +16,9 @@ namespace actorchat {
 
 namespace {
 
-/// Finds the 1-based line where `key` is set inside `[section]` of the file, or 0.
-size_t find_line(const std::string& path, const std::string& section, const std::string& key) {
-  std::ifstream in{path};
+/// Finds the 1-based line where `key` is set inside `[section]` of `text`, or 0.
+size_t find_line(std::string_view text, const std::string& section, const std::string& key) {
+  std::istringstream in{std::string{text}};
   std::string line;
   std::string current;
   for (size_t n = 1; std::getline(in, line); ++n) {
@@ -37,6 +37,18 @@ size_t find_line(const std::string& path, const std::string& section, const std:
       return n;
   }
   return 0;
+}
+
+/// Empty if `origin` is "*" or scheme://host[:port] (http or https, nothing after the
+/// authority), else why not.
+std::string check_origin_entry(const std::string& origin) {
+  if (origin == "*")
+    return {};
+  static const std::regex form{R"re((http|https)://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|(http|https)://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)re"};
+  if (!std::regex_match(origin, form))
+    return "must be \"*\" or scheme://host[:port] with scheme http or https and no path "
+           "(as a browser sends it in the Origin header)";
+  return {};
 }
 
 bool readable_file(const std::string& path) {
@@ -97,6 +109,31 @@ chat_config::chat_config() {
          "retention: messages kept per room (0 = unlimited)")
     .add(store_max_age, "store-max-age", "retention: messages older than this are deleted (0s = "
                                          "never)")
+    .add(allowed_origins, "allowed-origins",
+         "browser origins (\"https://chat.example.com\") that may open a WebSocket; [] = only "
+         "the server's own (http(s)://<Host header>); \"*\" = any (others get 403)")
+    .add(require_origin, "require-origin",
+         "refuse (403) clients that send no Origin header, i.e. every non-browser client")
+    .add(max_connections, "max-connections",
+         "TCP connections the server holds at most (0 = no cap); more get 503")
+    .add(max_connections_per_ip, "max-connections-per-ip",
+         "TCP connections one source address may hold (0 = no cap); more get 503")
+    .add(connect_rate_per_ip, "connect-rate-per-ip",
+         "new connections per second one source address may open (0 = no cap); more get 503")
+    .add(connect_burst_per_ip, "connect-burst-per-ip",
+         "how many new connections an address may open at once before connect-rate-per-ip "
+         "applies")
+    .add(rate_limit, "rate-limit",
+         "frames per second one connection may send (0 = no limit); excess frames are refused "
+         "with error rate_limited, and a client that keeps on is closed with 1008")
+    .add(rate_burst, "rate-burst",
+         "frames a connection may send at once before rate-limit applies")
+    .add(max_frames_in_flight, "max-frames-in-flight",
+         "frames of one connection read but not yet handled; beyond, the server stops reading "
+         "that socket so that TCP slows the sender down")
+    .add(slow_client_timeout, "slow-client-timeout",
+         "while the server is overloaded, a client whose send queue is full and that has not "
+         "taken a single message for this long is dropped (close 1008)")
     .add(log_level, "log-level", "least severe log lines written: debug, info, warn or error")
     .add(ping_interval, "ping-interval", "how often the server pings each client")
     .add(pong_timeout, "pong-timeout", "a client that leaves a ping unanswered this long is dropped")
@@ -109,14 +146,22 @@ chat_config::chat_config() {
 
 std::vector<std::string> chat_config::validate_file(const std::string& path,
                                                     bool must_exist) const {
+  std::ifstream in{path};
+  if (!in) {
+    if (must_exist)
+      return {path + ": cannot open config file"};
+    return {};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return validate_text(text.str(), path);
+}
+
+std::vector<std::string> chat_config::validate_text(std::string_view text,
+                                                    const std::string& path) const {
   std::vector<std::string> problems;
   {
-    std::ifstream probe{path};
-    if (!probe) {
-      if (must_exist)
-        problems.push_back(path + ": cannot open config file");
-      return problems;
-    }
+    std::istringstream probe{std::string{text}};
     // CAF reports CRLF line ends as a bare "trailing_character"; say what it really is.
     std::string line;
     for (size_t n = 1; std::getline(probe, line); ++n)
@@ -126,7 +171,8 @@ std::vector<std::string> chat_config::validate_file(const std::string& path,
         return problems;
       }
   }
-  auto raw = parse_config_file(path.c_str());
+  std::istringstream source{std::string{text}};
+  auto raw = parse_config(source);
   if (!raw) {
     problems.push_back(describe_syntax_error(path, render(raw.error())));
     return problems;
@@ -138,7 +184,7 @@ std::vector<std::string> chat_config::validate_file(const std::string& path,
       continue;
     }
     for (auto& kv : *dict) {
-      auto where = path + ":" + std::to_string(find_line(path, section.first, kv.first)) + ": ";
+      auto where = path + ":" + std::to_string(find_line(text, section.first, kv.first)) + ": ";
       auto qualified = section.first + "." + kv.first;
       auto opt = custom_options_.qualified_name_lookup(section.first, kv.first);
       if (opt == nullptr) {
@@ -175,8 +221,8 @@ std::vector<std::string> chat_config::validate_values() const {
     bad("tls-cert", "cannot read '" + tls_cert + "'");
   if (!tls_key.empty() && !readable_file(tls_key))
     bad("tls-key", "cannot read '" + tls_key + "'");
-  if (send_queue < 1)
-    bad("send-queue", "must be at least 1");
+  if (send_queue < 1 || send_queue > 1000000)
+    bad("send-queue", "must be between 1 and 1000000, is " + std::to_string(send_queue));
   if (history_size > send_queue)
     bad("history-size", "is " + std::to_string(history_size) + " but chat.send-queue is "
                           + std::to_string(send_queue)
@@ -196,6 +242,16 @@ std::vector<std::string> chat_config::validate_values() const {
     bad("max-rooms", "must be at least 1");
   if (store_max_age.count() < 0)
     bad("store-max-age", "must not be negative");
+  for (auto& origin : allowed_origins)
+    if (auto why = check_origin_entry(origin); !why.empty())
+      bad("allowed-origins", "\"" + origin + "\": " + why);
+  if (connect_rate_per_ip > 0 && connect_burst_per_ip < 1)
+    bad("connect-burst-per-ip", "must be at least 1 when chat.connect-rate-per-ip is set");
+  if (rate_limit > 0 && rate_burst < 1)
+    bad("rate-burst", "must be at least 1 when chat.rate-limit is set");
+  if (max_frames_in_flight < 1 || max_frames_in_flight > 65536)
+    bad("max-frames-in-flight", "must be between 1 and 65536, is "
+                                  + std::to_string(max_frames_in_flight));
   auto positive = [&](const char* key, caf::timespan t) {
     if (t.count() <= 0)
       bad(key, "must be a positive duration such as 10s, is " + caf::deep_to_string(t));
@@ -206,6 +262,7 @@ std::vector<std::string> chat_config::validate_values() const {
   positive("handshake-timeout", handshake_timeout);
   positive("shutdown-timeout", shutdown_timeout);
   positive("room-idle-timeout", room_idle_timeout);
+  positive("slow-client-timeout", slow_client_timeout);
   return problems;
 }
 
@@ -243,7 +300,15 @@ std::string chat_config::summary() const {
       << " pong-timeout=" << caf::deep_to_string(pong_timeout)
       << " write-timeout=" << caf::deep_to_string(write_timeout)
       << " handshake-timeout=" << caf::deep_to_string(handshake_timeout)
-      << " shutdown-timeout=" << caf::deep_to_string(shutdown_timeout);
+      << " shutdown-timeout=" << caf::deep_to_string(shutdown_timeout)
+      << " allowed-origins=" << caf::deep_to_string(allowed_origins)
+      << " require-origin=" << (require_origin ? "true" : "false")
+      << " max-connections=" << max_connections
+      << " max-connections-per-ip=" << max_connections_per_ip
+      << " connect-rate-per-ip=" << connect_rate_per_ip
+      << " connect-burst-per-ip=" << connect_burst_per_ip << " rate-limit=" << rate_limit
+      << " rate-burst=" << rate_burst << " max-frames-in-flight=" << max_frames_in_flight
+      << " slow-client-timeout=" << caf::deep_to_string(slow_client_timeout);
   return out.str();
 }
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace actorchat {
@@ -45,6 +46,18 @@ public:
   uint64_t store_max_messages_per_room = 100000; ///< retention per room; 0 = unlimited
   caf::timespan store_max_age{0};   ///< retention by age; 0 = unlimited
 
+  // -- limits and abuse defences (docs/SECURITY.md) ------------------------------------------
+  std::vector<std::string> allowed_origins; ///< Browser origins that may connect; empty = own.
+  bool require_origin = false;        ///< Refuse clients that send no Origin (non-browsers).
+  size_t max_connections = 10000;     ///< TCP connections on the server; 0 = no cap.
+  size_t max_connections_per_ip = 64; ///< TCP connections per source address; 0 = no cap.
+  size_t connect_rate_per_ip = 20;    ///< New connections per second per address; 0 = no cap.
+  size_t connect_burst_per_ip = 40;   ///< Bucket size for connect_rate_per_ip.
+  size_t rate_limit = 20;             ///< Frames per second per connection; 0 = no limit.
+  size_t rate_burst = 40;             ///< Bucket size for rate_limit.
+  size_t max_frames_in_flight = 32;   ///< Frames read but not yet handled: then TCP pushes back.
+  caf::timespan slow_client_timeout = std::chrono::seconds(2); ///< No progress this long: drop.
+
   // -- operations ----------------------------------------------------------------------------
   std::string log_level = "info";  ///< debug, info, warn or error
 
@@ -60,6 +73,10 @@ public:
   /// Problems found in the config file at `path` (unknown keys, wrong types, syntax), each
   /// naming the key and its line. A missing file is not a problem unless `must_exist`.
   std::vector<std::string> validate_file(const std::string& path, bool must_exist) const;
+
+  /// The checks of validate_file on the file's contents `text`; `name` is what the problems
+  /// call the file (validate_file passes the path). Reads no file (fuzz/config_fuzz.cpp).
+  std::vector<std::string> validate_text(std::string_view text, const std::string& name) const;
 
   /// Problems with the values in effect (file and command line), each naming the key.
   std::vector<std::string> validate_values() const;

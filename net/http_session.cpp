@@ -4,6 +4,7 @@
 #include "net/static_files.hpp"
 #include "net/websocket_session.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace actorchat::netio {
@@ -14,38 +15,9 @@ namespace {
 constexpr uint32_t max_header_bytes = 8 * 1024;
 constexpr uint64_t max_body_bytes = 4 * 1024;
 
-/// The WebSocket endpoint.
-constexpr std::string_view ws_path = "/ws";
-
 constexpr const char* content_security_policy =
   "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
   "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/// The value of the "autojoin" query parameter of a /ws target: true when absent, nullopt when
-/// malformed. Other parameters are ignored.
-std::optional<bool> parse_autojoin(std::string_view target) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos)
-    return true;
-  auto query = target.substr(q + 1);
-  std::optional<bool> result = true;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto param = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = param.find('=');
-    if (param.substr(0, eq) != "autojoin")
-      continue;
-    auto value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
-    if (value == "true")
-      result = true;
-    else if (value == "false")
-      result = false;
-    else
-      return std::nullopt;
-  }
-  return result;
-}
 
 template <class Body>
 void common_headers(http::response<Body>& res) {
@@ -70,8 +42,10 @@ http::response<http::string_body> text_response(const request& req, http::status
 template <class Stream>
 class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-  http_session(Stream&& stream, context_ptr ctx)
-    : stream_(std::move(stream)), ctx_(std::move(ctx)) {
+  http_session(Stream&& stream, context_ptr ctx, admission::verdict admitted,
+               admission::ticket ticket)
+    : stream_(std::move(stream)), ctx_(std::move(ctx)), admitted_(admitted),
+      ticket_(std::move(ticket)) {
   }
 
   void run() {
@@ -96,8 +70,12 @@ private:
     parser_.emplace();
     parser_->header_limit(max_header_bytes);
     parser_->body_limit(max_body_bytes);
-    // One deadline for the whole request: a slowly trickling client is cut off.
-    beast::get_lowest_layer(stream_).expires_after(ctx_->cfg.handshake_timeout);
+    // One deadline for the whole request: a slowly trickling client is cut off. A connection
+    // over a cap gets little time: it is only told 503.
+    auto deadline = ctx_->cfg.handshake_timeout;
+    if (admitted_ != admission::verdict::admitted)
+      deadline = std::min<decltype(deadline)>(deadline, std::chrono::seconds(2));
+    beast::get_lowest_layer(stream_).expires_after(deadline);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
   }
@@ -122,26 +100,45 @@ private:
       return;
     }
     request req = parser_->release();
-    if (websocket::is_upgrade(req)) {
-      auto target = std::string_view{req.target().data(), req.target().size()};
-      if (target.substr(0, target.find('?')) != ws_path) {
-        reply(text_response(req, http::status::not_found, "no WebSocket endpoint here; use /ws"));
-        return;
-      }
-      auto autojoin = parse_autojoin(target);
-      if (!autojoin) {
-        reply(text_response(req, http::status::bad_request,
-                            "autojoin must be true or false"));
-        return;
-      }
-      if (ctx_->draining) {
-        reply(text_response(req, http::status::service_unavailable, "server shutting down"));
-        return;
-      }
-      run_websocket_session(std::move(stream_), std::move(req), *autojoin, ctx_);
+    if (admitted_ != admission::verdict::admitted) {
+      log::debug("connection_refused", "reason=" + log::quote(admission::describe(admitted_)));
+      auto res = text_response(req, http::status::service_unavailable,
+                               admission::describe(admitted_));
+      res.set(http::field::retry_after, "1");
+      res.keep_alive(false);
+      reply(std::move(res));
+      return;
+    }
+    if (wants_websocket(req)) {
+      upgrade(std::move(req));
       return;
     }
     handle(std::move(req));
+  }
+
+  /// A WebSocket upgrade request: judged by http_rules, then by the drain state.
+  void upgrade(request&& req) {
+    auto verdict = check_upgrade(req, ctx_->origins);
+    if (!verdict.ok()) {
+      log::debug("upgrade_refused", "status=" + std::to_string(static_cast<int>(verdict.status))
+                                      + " reason=" + log::quote(verdict.reason));
+      auto res = text_response(req, verdict.status, verdict.reason);
+      if (verdict.status == http::status::upgrade_required)
+        res.set(http::field::sec_websocket_version, "13");
+      if (verdict.status == http::status::method_not_allowed)
+        res.set(http::field::allow, "GET");
+      res.keep_alive(false);
+      reply(std::move(res));
+      return;
+    }
+    if (ctx_->draining) {
+      auto res = text_response(req, http::status::service_unavailable, "server shutting down");
+      res.keep_alive(false);
+      reply(std::move(res));
+      return;
+    }
+    run_websocket_session(std::move(stream_), std::move(req), verdict.autojoin, ctx_,
+                          std::move(ticket_));
   }
 
   void handle(request&& req) {
@@ -210,19 +207,22 @@ private:
     reply(text_response(dummy, status, text));
   }
 
+  /// Writes a response; then reads the next request or, if the response ends the connection,
+  /// shuts it down. Every response goes through one type-erased writer (message_generator):
+  /// one write operation per stream type to compile instead of one per body type.
   template <class Body>
   void reply(http::response<Body>&& res) {
-    auto msg = std::make_shared<http::response<Body>>(std::move(res));
-    bool close = msg->need_eof();
-    http::async_write(stream_, *msg,
-                      [self = this->shared_from_this(), msg, close](beast::error_code ec, size_t) {
-                        if (ec)
-                          return;
-                        if (close)
-                          self->do_eof();
-                        else
-                          self->do_read();
-                      });
+    http::message_generator msg{std::move(res)};
+    bool keep_alive = msg.keep_alive();
+    beast::async_write(stream_, std::move(msg),
+                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                         if (ec)
+                           return;
+                         if (keep_alive)
+                           self->do_read();
+                         else
+                           self->do_eof();
+                       });
   }
 
   void do_eof() {
@@ -237,20 +237,26 @@ private:
 
   Stream stream_;
   context_ptr ctx_;
+  admission::verdict admitted_;
+  admission::ticket ticket_; ///< after ctx_: released before the context can go
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
 } // namespace
 
-void run_http_session(tcp::socket socket, context_ptr ctx) {
-  std::make_shared<http_session<plain_stream>>(plain_stream{std::move(socket)}, std::move(ctx))
+void run_http_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
+                      admission::ticket ticket) {
+  std::make_shared<http_session<plain_stream>>(plain_stream{std::move(socket)}, std::move(ctx),
+                                               admitted, std::move(ticket))
     ->run();
 }
 
-void run_https_session(tcp::socket socket, context_ptr ctx) {
+void run_https_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
+                       admission::ticket ticket) {
   auto& tls = *ctx->tls;
-  std::make_shared<http_session<tls_stream>>(tls_stream{std::move(socket), tls}, std::move(ctx))
+  std::make_shared<http_session<tls_stream>>(tls_stream{std::move(socket), tls}, std::move(ctx),
+                                             admitted, std::move(ticket))
     ->run();
 }
 

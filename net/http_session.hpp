@@ -8,7 +8,12 @@
 namespace actorchat::netio {
 
 /// Serves HTTP on an accepted socket (plain), or performs the TLS handshake first (tls).
-void run_http_session(tcp::socket socket, context_ptr ctx);
-void run_https_session(tcp::socket socket, context_ptr ctx);
+/// `admitted`: the listener's admission verdict; a connection that was not admitted gets 503
+/// for its first request and is closed. `ticket` holds an admitted connection's place (it moves
+/// on into the WebSocket session).
+void run_http_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
+                      admission::ticket ticket);
+void run_https_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
+                       admission::ticket ticket);
 
 } // namespace actorchat::netio

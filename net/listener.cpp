@@ -58,10 +58,14 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   socket.set_option(tcp::no_delay(true), ec);
+  admission::ticket ticket;
+  auto peer = socket.remote_endpoint(ec);
+  auto verdict = ec ? admission::verdict::admitted // gone already; its session ends at once
+                    : ctx_->admit.admit(peer.address(), admission::clock::now(), ticket);
   if (ctx_->tls)
-    run_https_session(std::move(socket), ctx_);
+    run_https_session(std::move(socket), ctx_, verdict, std::move(ticket));
   else
-    run_http_session(std::move(socket), ctx_);
+    run_http_session(std::move(socket), ctx_, verdict, std::move(ticket));
   do_accept();
 }
 

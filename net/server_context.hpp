@@ -6,6 +6,8 @@
 #include "actors/protocol.hpp"
 #include "actors/types.hpp"
 #include "config/chat_config.hpp"
+#include "net/admission.hpp"
+#include "net/http_rules.hpp"
 #include "net/session_registry.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -17,7 +19,14 @@
 namespace actorchat::netio {
 
 struct server_context {
-  server_context(const chat_config& c, caf::actor_system& s) : cfg(c), sys(s) {}
+  server_context(const chat_config& c, caf::actor_system& s)
+    : cfg(c), sys(s),
+      admit(admission_limits{c.max_connections, c.max_connections_per_ip,
+                             static_cast<double>(c.connect_rate_per_ip),
+                             static_cast<double>(c.connect_burst_per_ip)}) {
+    origins.allowed = c.allowed_origins;
+    origins.require_origin = c.require_origin;
+  }
 
   const chat_config& cfg;
   caf::actor_system& sys;
@@ -28,6 +37,8 @@ struct server_context {
   session_registry sessions;                 ///< live WebSocket sessions
   std::atomic<uint64_t> next_guest{1};       ///< for default nicknames guest-N
   std::atomic<bool> draining{false};         ///< shutting down: refuse new upgrades
+  admission admit;                           ///< connection caps (checked at accept)
+  origin_policy origins;                     ///< chat.allowed-origins, require-origin
 };
 
 using context_ptr = std::shared_ptr<server_context>;

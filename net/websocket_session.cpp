@@ -2,6 +2,7 @@
 
 #include "actors/client.hpp"
 #include "config/log.hpp"
+#include "actors/utf8.hpp"
 
 #include <caf/send.hpp>
 
@@ -45,9 +46,9 @@ template <class Stream>
 class websocket_session : public connection,
                           public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-  websocket_session(Stream&& stream, bool autojoin, context_ptr ctx)
-    : ws_(std::move(stream)), ctx_(std::move(ctx)), autojoin_(autojoin),
-      timer_(ws_.get_executor()) {
+  websocket_session(Stream&& stream, bool autojoin, context_ptr ctx, admission::ticket ticket)
+    : ws_(std::move(stream)), ctx_(std::move(ctx)), ticket_(std::move(ticket)),
+      autojoin_(autojoin), timer_(ws_.get_executor()) {
   }
 
   ~websocket_session() override {
@@ -93,6 +94,15 @@ public:
     });
   }
 
+  void resume_reading() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      if (self->reading_paused_ && !self->finished_ && !self->close_requested_) {
+        self->reading_paused_ = false;
+        self->do_read();
+      }
+    });
+  }
+
 private:
   std::string endpoint_string() {
     beast::error_code ec;
@@ -108,16 +118,16 @@ private:
     if (ctx_->draining) {
       // Shutdown began while this handshake was in flight.
       start_close(close_code::going_away, "server shutting down");
-      do_read();
       return;
     }
     auto& cfg = ctx_->cfg;
     nick_ = "guest-" + std::to_string(ctx_->next_guest.fetch_add(1));
     credit_ = std::make_shared<send_credit>(cfg.send_queue);
+    window_ = std::make_shared<receive_window>(static_cast<uint32_t>(cfg.max_frames_in_flight));
     auto self = this->shared_from_this();
     ctx_->sessions.add(self);
     registered_ = true;
-    actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, nick_,
+    actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, window_, nick_,
                           ctx_->services, ctx_->client_settings, autojoin_);
     log::info("connect", "peer=" + peer_ + " nick=" + nick_);
     last_ping_at_ = clock::now();
@@ -127,22 +137,39 @@ private:
 
   // -- reading (the one reader) -------------------------------------------------------------
 
+  /// Starts the next read, unless the connection is closing: no read may start after
+  /// async_close (Beast 1.81 deadlocks if the peer's close frame is already buffered; found by
+  /// fuzz/ws_frames_fuzz.cpp), so once a close is requested the close handler ends the session.
   void do_read() {
+    if (close_requested_ || finished_)
+      return;
+    reading_ = true;
     ws_.async_read(read_buffer_, beast::bind_front_handler(&websocket_session::on_read,
                                                            this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, size_t) {
+    reading_ = false;
     if (ec) {
       finish(ec);
       return;
     }
     heard_from_peer();
+    auto data = read_buffer_.data();
+    std::string_view text{static_cast<const char*>(data.data()), data.size()};
     if (!ws_.got_text()) {
-      read_buffer_.consume(read_buffer_.size());
       start_close(close_code::unsupported, "binary frames are not supported; send text");
+    } else if (!valid_utf8(text)) {
+      start_close(close_code::bad_payload, "text is not valid UTF-8");
     } else if (!close_requested_ && actor_) {
-      caf::anon_send(actor_, inbound_atom::value, beast::buffers_to_string(read_buffer_.data()));
+      caf::anon_send(actor_, inbound_atom::value, std::string{text});
+      // Flow control: with max-frames-in-flight frames unhandled, stop reading this socket
+      // until the client actor has handled some (resume_reading); TCP pushes back meanwhile.
+      if (!window_->take() && window_->pause()) {
+        read_buffer_.consume(read_buffer_.size());
+        reading_paused_ = true;
+        return;
+      }
     }
     read_buffer_.consume(read_buffer_.size());
     do_read();
@@ -225,9 +252,11 @@ private:
     close_sent_ = true;
     websocket::close_reason cr{static_cast<websocket::close_code>(close_code_), close_reason_};
     ws_.async_close(cr, [self = this->shared_from_this()](beast::error_code ec) {
-      // On success the pending read completes with websocket::error::closed and ends the session.
-      if (ec && ec != asio::error::operation_aborted)
+      // The closing handshake is over (or failed): the session ends here. A read still pending
+      // completes with an error and finds it finished.
+      if (ec)
         self->abort_connection();
+      self->finish(ec ? ec : beast::error_code{websocket::error::closed});
     });
   }
 
@@ -236,6 +265,9 @@ private:
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
+    // A pending read completes with an error and ends the session; without one, end it here.
+    if (!reading_)
+      finish(asio::error::connection_aborted);
   }
 
   /// The read loop ended: the connection is over.
@@ -296,6 +328,8 @@ private:
       drop("write_timeout");
       return;
     }
+    if (reading_paused_)
+      heard_from_peer(); // its pong may wait unread behind its own frames: not its fault
     if (ping_outstanding_ && ping_written_ && now - ping_written_at_ >= cfg.pong_timeout) {
       drop("pong_timeout");
       return;
@@ -327,11 +361,15 @@ private:
 
   websocket::stream<Stream> ws_;
   context_ptr ctx_;
+  admission::ticket ticket_; ///< after ctx_: released before the context can go
   bool autojoin_;
   std::string peer_;
   std::string nick_;
   client_actor actor_;
   credit_ptr credit_;
+  window_ptr window_;        ///< frames read, not yet handled by the client actor
+  bool reading_ = false;     ///< an async_read is pending
+  bool reading_paused_ = false;
   bool registered_ = false;
 
   beast::flat_buffer read_buffer_;
@@ -359,20 +397,23 @@ private:
 };
 
 template <class Stream>
-void start(Stream&& stream, request&& req, bool autojoin, context_ptr&& ctx) {
+void start(Stream&& stream, request&& req, bool autojoin, context_ptr&& ctx,
+           admission::ticket&& ticket) {
   auto session = std::make_shared<websocket_session<Stream>>(std::move(stream), autojoin,
-                                                             std::move(ctx));
+                                                             std::move(ctx), std::move(ticket));
   session->run(std::move(req));
 }
 
 } // namespace
 
-void run_websocket_session(plain_stream stream, request req, bool autojoin, context_ptr ctx) {
-  start(std::move(stream), std::move(req), autojoin, std::move(ctx));
+void run_websocket_session(plain_stream stream, request req, bool autojoin, context_ptr ctx,
+                           admission::ticket ticket) {
+  start(std::move(stream), std::move(req), autojoin, std::move(ctx), std::move(ticket));
 }
 
-void run_websocket_session(tls_stream stream, request req, bool autojoin, context_ptr ctx) {
-  start(std::move(stream), std::move(req), autojoin, std::move(ctx));
+void run_websocket_session(tls_stream stream, request req, bool autojoin, context_ptr ctx,
+                           admission::ticket ticket) {
+  start(std::move(stream), std::move(req), autojoin, std::move(ctx), std::move(ticket));
 }
 
 } // namespace actorchat::netio

@@ -170,6 +170,7 @@ void kill_mid_stream(server_fixture& fix, const std::vector<std::string>& extra)
   const std::string room = "dur";
   auto args = extra;
   args.push_back("--chat.store-path=" + db);
+  args.push_back("--chat.rate-limit=0"); // the publisher streams as fast as it can
   auto& first = fix.start_server(args);
   auto pub = connect_peer(fix.port(), "publisher", no_autojoin);
   auto reader = connect_peer(fix.port(), "reader", no_autojoin);

@@ -9,6 +9,17 @@
 namespace actorchat::itest {
 
 server_fixture::~server_fixture() {
+  // A sanitizer report from any server fails the test (the asan preset runs every suite against
+  // a sanitized server; its reports go to the server's stderr).
+  for (auto& proc : servers_) {
+    proc->wait_exit(milliseconds{0});
+    auto text = proc->stderr_text();
+    for (auto marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+      if (text.find(marker) != std::string::npos) {
+        CAF_MESSAGE("sanitizer report (" << marker << ") from " << proc->command_line());
+        CAF_CHECK(text.find(marker) == std::string::npos);
+      }
+  }
   auto* test = caf::test::engine::current_test();
   bool failed = test != nullptr && test->bad() > 0;
   bool echo = std::getenv("ACTORCHAT_TEST_ECHO") != nullptr;
@@ -482,6 +493,13 @@ std::optional<bool> get_bool(const boost::json::object& obj, std::string_view ke
   if (it == obj.end() || !it->value().is_bool())
     return std::nullopt;
   return it->value().get_bool();
+}
+
+void require_still_serving(uint16_t port) {
+  auto peer = connect_peer(port, "after");
+  peer.expect("joined", "lobby");
+  auto sent = peer.say("lobby", "still here", json_id("still-serving"));
+  CAF_CHECK(get_int(sent, "seq").has_value());
 }
 
 } // namespace actorchat::itest

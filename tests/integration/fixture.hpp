@@ -71,6 +71,10 @@ private:
   std::vector<std::unique_ptr<server_process>> servers_;
 };
 
+/// Requires that a new client can still join the lobby and chat: whatever a test did before
+/// disturbed nobody else.
+void require_still_serving(uint16_t port);
+
 /// The lines of `text` that start with "actorchat: config error:" and mention `key`.
 std::vector<std::string> config_errors_naming(const std::string& text, const std::string& key);
 

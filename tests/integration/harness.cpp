@@ -925,7 +925,8 @@ raw_tcp::~raw_tcp() {
     ::close(fd_);
 }
 
-bool raw_tcp::connect(uint16_t port, milliseconds timeout, int receive_buffer) {
+bool raw_tcp::connect(uint16_t port, milliseconds timeout, int receive_buffer,
+                      const std::string& source) {
   if (fd_ >= 0)
     ::close(fd_);
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -933,6 +934,13 @@ bool raw_tcp::connect(uint16_t port, milliseconds timeout, int receive_buffer) {
     return false;
   if (receive_buffer > 0)
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+  if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1
+        || ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+      return false;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -1045,24 +1053,56 @@ bool raw_ws_upgrade_at(raw_tcp& conn, uint16_t port, std::string_view target,
   return response->rfind("HTTP/1.1 101", 0) == 0;
 }
 
-bool raw_ws_send_text(raw_tcp& conn, std::string_view payload, milliseconds timeout) {
+std::string raw_ws_frame(uint8_t first_byte, std::string_view payload, bool masked) {
   std::string frame;
-  frame.push_back(static_cast<char>(0x81)); // FIN, text
+  frame.push_back(static_cast<char>(first_byte));
   auto size = payload.size();
+  char mask_bit = masked ? static_cast<char>(0x80) : 0;
   if (size < 126) {
-    frame.push_back(static_cast<char>(0x80 | size));
+    frame.push_back(static_cast<char>(mask_bit | static_cast<char>(size)));
   } else if (size < 65536) {
-    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>(mask_bit | 126));
     frame.push_back(static_cast<char>((size >> 8) & 0xff));
     frame.push_back(static_cast<char>(size & 0xff));
   } else {
-    frame.push_back(static_cast<char>(0x80 | 127));
+    frame.push_back(static_cast<char>(mask_bit | 127));
     for (int shift = 56; shift >= 0; shift -= 8)
       frame.push_back(static_cast<char>((static_cast<uint64_t>(size) >> shift) & 0xff));
   }
-  frame.append(4, '\0'); // masking key 0: the payload goes out unchanged
+  if (masked)
+    frame.append(4, '\0'); // masking key 0: the payload goes out unchanged
   frame.append(payload);
-  return conn.write_all(frame, timeout);
+  return frame;
+}
+
+bool raw_ws_send_text(raw_tcp& conn, std::string_view payload, milliseconds timeout) {
+  return conn.write_all(raw_ws_frame(0x81, payload), timeout);
+}
+
+std::string raw_http_head(uint16_t port, std::string_view request, milliseconds timeout,
+                          const std::string& source) {
+  auto deadline = steady::now() + timeout;
+  raw_tcp conn;
+  if (!conn.connect(port, remaining(deadline), 0, source)
+      || !conn.write_all(request, remaining(deadline)))
+    return {};
+  return conn.read_through("\r\n\r\n", 16 * 1024, remaining(deadline)).value_or("");
+}
+
+int status_of(std::string_view head) {
+  // "HTTP/1.1 426 Upgrade Required"
+  if (head.size() < 12 || head.substr(0, 5) != "HTTP/")
+    return 0;
+  auto space = head.find(' ');
+  if (space == std::string_view::npos || head.size() < space + 4)
+    return 0;
+  int code = 0;
+  for (size_t i = space + 1; i < space + 4; ++i) {
+    if (head[i] < '0' || head[i] > '9')
+      return 0;
+    code = code * 10 + (head[i] - '0');
+  }
+  return code;
 }
 
 std::optional<uint16_t> raw_ws_read_close(raw_tcp& conn, milliseconds timeout) {

@@ -264,8 +264,10 @@ public:
   raw_tcp(const raw_tcp&) = delete;
   raw_tcp& operator=(const raw_tcp&) = delete;
 
-  /// Connects (non-blocking, bounded); `receive_buffer` > 0 sets SO_RCVBUF first.
-  bool connect(uint16_t port, milliseconds timeout, int receive_buffer = 0);
+  /// Connects (non-blocking, bounded); `receive_buffer` > 0 sets SO_RCVBUF first; a
+  /// `source` address (such as "127.0.0.2") is bound first, to look like another host.
+  bool connect(uint16_t port, milliseconds timeout, int receive_buffer = 0,
+               const std::string& source = {});
 
   bool write_all(std::string_view data, milliseconds timeout);
 
@@ -294,9 +296,21 @@ bool raw_ws_upgrade(raw_tcp& conn, uint16_t port, milliseconds timeout,
 bool raw_ws_upgrade_at(raw_tcp& conn, uint16_t port, std::string_view target,
                        milliseconds timeout, std::string* head = nullptr);
 
-/// Writes one text frame with `payload` to `conn` after raw_ws_upgrade(_at), masked as a client
-/// must (with an all-zero key, which leaves the payload as it is).
+/// One client frame: `first_byte` holds FIN, RSV1-3 and the opcode (0x81 = final text frame);
+/// masked as a client must (with an all-zero key, which leaves the payload as it is) unless
+/// `masked` is false.
+std::string raw_ws_frame(uint8_t first_byte, std::string_view payload, bool masked = true);
+
+/// Writes one final text frame with `payload` to `conn` after raw_ws_upgrade(_at).
 bool raw_ws_send_text(raw_tcp& conn, std::string_view payload, milliseconds timeout);
+
+/// Sends `request` (verbatim) on a new connection to 127.0.0.1:port and returns the response
+/// head (status line and headers), or empty if none came within `timeout`.
+std::string raw_http_head(uint16_t port, std::string_view request, milliseconds timeout,
+                          const std::string& source = {});
+
+/// The status code in a response head ("HTTP/1.1 426 ..." -> 426), 0 if there is none.
+int status_of(std::string_view head);
 
 /// Reads the server's frames from `conn` until a close frame arrives and returns its status code
 /// (0 if it carries none); nullopt if the connection ends or `timeout` passes first. Other

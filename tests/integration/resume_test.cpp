@@ -188,7 +188,7 @@ ITEST_CASE(history pages are oldest first and complete at the beginning) {
 }
 
 ITEST_CASE(history defaults to 50 messages and reaches beyond history-size) {
-  start_server({"--chat.history-size=10"});
+  start_server({"--chat.history-size=10", "--chat.rate-limit=0"});
   auto a = connect_peer(port(), "A", no_autojoin);
   a.join("r", "j");
   for (int64_t first = 1; first <= 60; first += 20)

@@ -62,7 +62,7 @@ CAF_TEST_FIXTURE_SCOPE(slow_client_tests, server_fixture)
 
 CAF_TEST(a client that stops reading is dropped with 1008 and the others lose nothing) {
   auto& proc = start({"--chat.send-queue=16", "--chat.history-size=10",
-                      "--chat.write-timeout=30s"});
+                      "--chat.write-timeout=30s", "--chat.rate-limit=0"});
   std::vector<ws_client> good;
   good.push_back(connect_client());
   good.push_back(connect_client());

@@ -20,6 +20,7 @@ namespace {
 struct peer {
   std::shared_ptr<test::fake_connection> conn = std::make_shared<test::fake_connection>();
   credit_ptr credit = std::make_shared<send_credit>(64);
+  window_ptr window = std::make_shared<receive_window>(1000);
   client_actor actor;
 
   std::vector<payload>& sent() { return conn->sent; }
@@ -64,9 +65,17 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   void start(peer& p, const std::string& nick, bool autojoin = true) {
-    p.actor = spawn_client(sys, p.conn, p.credit, nick, services, settings, autojoin);
+    p.actor = spawn_client(sys, p.conn, p.credit, p.window, nick, services, settings, autojoin);
     clients.push_back(p.actor);
     sched.run();
+  }
+
+  /// Clients started from now on get chat.rate-limit `rate` and chat.rate-burst `burst`.
+  void limit_rate(size_t rate, size_t burst) {
+    auto limited = std::make_shared<client_settings>(*settings);
+    limited->rate_limit = rate;
+    limited->rate_burst = burst;
+    settings = limited;
   }
 
   void frame(peer& p, const std::string& text) {
@@ -113,7 +122,7 @@ CAF_TEST(a plain frame is said in the current room under the client nick) {
 
 CAF_TEST(frames sent right after a join wait for it) {
   peer a;
-  a.actor = spawn_client(sys, a.conn, a.credit, "guest-1", services, settings, true);
+  a.actor = spawn_client(sys, a.conn, a.credit, a.window, "guest-1", services, settings, true);
   clients.push_back(a.actor);
   // Before the autojoin is answered, and then a join followed at once by a say to that room.
   anon_send(a.actor, inbound_atom::value, std::string{"first"});
@@ -273,6 +282,74 @@ CAF_TEST(a client whose connection is gone does not crash on delivery) {
   a.conn.reset();
   frame(b, "into the void");
   CAF_CHECK_EQUAL(of_type(b.sent(), "message").size(), 1u);
+}
+
+CAF_TEST(every frame leaves the receive window once handled and a say once the room has it) {
+  peer a;
+  start(a, "guest-1");
+  auto send_frame = [&](const std::string& text) {
+    a.window->take(); // as the connection does for each frame it reads
+    frame(a, text);
+  };
+  send_frame("hello");
+  send_frame(R"({"type":"who","room":"lobby","id":1})");
+  send_frame(R"({"type":"bogus"})");
+  send_frame(R"({"type":"say","room":"nowhere","text":"x"})");
+  CAF_CHECK_EQUAL(a.window->in_flight(), 0u);
+}
+
+CAF_TEST(a paused reader is resumed when the room acknowledges its say) {
+  peer a;
+  a.window = std::make_shared<receive_window>(1);
+  start(a, "guest-1");
+  CAF_REQUIRE(!a.window->take()); // the window of one is full
+  CAF_REQUIRE(a.window->pause());
+  anon_send(a.actor, inbound_atom::value, std::string{"hello"});
+  sched.run();
+  CAF_CHECK_EQUAL(of_type(a.sent(), "message").size(), 1u);
+  CAF_CHECK_EQUAL(a.conn->resumes, 1u);
+  CAF_CHECK_EQUAL(a.window->in_flight(), 0u);
+}
+
+CAF_TEST(a client whose queue a busy room filled still gets its replies) {
+  peer a;
+  start(a, "guest-1");
+  a.credit->force_acquire(a.credit->limit() - a.credit->in_flight()); // the queue is full
+  frame(a, R"({"type":"rooms","id":"r1"})");
+  CAF_CHECK_EQUAL(field(a.last("rooms"), "id"), "r1");
+  CAF_CHECK(a.conn->closes.empty());
+}
+
+CAF_TEST(frames over the rate limit are refused with their id and then the client is closed) {
+  limit_rate(2, 2);
+  peer a;
+  start(a, "guest-1");
+  frame(a, "one");
+  frame(a, "two"); // the burst of 2; the test clock stands still, so no token comes back
+  frame(a, R"({"type":"say","room":"lobby","text":"three","id":"t3"})");
+  CAF_CHECK_EQUAL(of_type(a.sent(), "message").size(), 2u);
+  auto err = a.last("error");
+  CAF_CHECK_EQUAL(field(err, "code"), "rate_limited");
+  CAF_CHECK_EQUAL(field(err, "id"), "t3");
+  CAF_CHECK(a.conn->closes.empty());
+  frame(a, "four"); // a debt of rate-burst refusals
+  CAF_REQUIRE_EQUAL(a.conn->closes.size(), 1u);
+  CAF_CHECK_EQUAL(static_cast<int>(a.conn->closes[0].first), 1008);
+  CAF_CHECK_EQUAL(of_type(a.sent(), "message").size(), 2u);
+}
+
+CAF_TEST(the rate limit refills with time) {
+  limit_rate(2, 2);
+  peer a;
+  start(a, "guest-1");
+  frame(a, "one");
+  frame(a, "two");
+  frame(a, "three");
+  CAF_CHECK_EQUAL(field(a.last("error"), "code"), "rate_limited");
+  advance_time(std::chrono::seconds(2));
+  frame(a, "four");
+  CAF_CHECK_EQUAL(field(a.last("message"), "text"), "four");
+  CAF_CHECK(a.conn->closes.empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -22,6 +22,7 @@ struct member_log {
   std::vector<payload> received; ///< every payload, in order
   size_t batches = 0;            ///< deliver messages
   size_t overflows = 0;          ///< overflow messages
+  uint64_t acks = 0;             ///< broadcasts acknowledged (sum of ack_atom counts)
 };
 
 /// A room member. A fast one releases its credit as soon as it gets a batch (as a connection
@@ -40,6 +41,7 @@ inline member_actor::behavior_type fake_member(member_actor::pointer self,
       ++log->overflows;
       self->quit();
     },
+    [=](ack_atom, uint32_t n) { log->acks += n; },
   };
 }
 
@@ -107,10 +109,12 @@ public:
   void close(close_code code, std::string reason) override {
     closes.emplace_back(code, std::move(reason));
   }
+  void resume_reading() override { ++resumes; }
 
   std::vector<payload_batch> batches;
   std::vector<payload> sent;
   std::vector<std::pair<close_code, std::string>> closes;
+  size_t resumes = 0; ///< resume_reading calls
 };
 
 /// The JSON object in a payload.

@@ -338,6 +338,110 @@ CAF_TEST(the credit bound drops exactly the slow member) {
   }
 }
 
+// -- overload: the room waits for members that all fall behind together ------------------------
+
+namespace {
+
+/// Gives back all credit of `m`, as its connection does once everything is written.
+void written(member& m) {
+  m.credit->release(m.credit->in_flight());
+}
+
+} // namespace
+
+CAF_TEST(when most members are behind the room waits and acknowledges nothing) {
+  start_room();
+  std::vector<member> ms{join("a", 4, false), join("b", 4, false), join("c", 4, false)};
+  for (auto& m : ms)
+    written(m); // joined and presence are out
+  for (int i = 1; i <= 4; ++i)
+    say(ms[0], "a", "m" + std::to_string(i));
+  CAF_CHECK_EQUAL(ms[0].log->acks, 4u);
+  // Every member's queue is full now: the fifth message finds nobody with credit.
+  say(ms[0], "a", "m5");
+  CAF_CHECK(state().paused);
+  CAF_CHECK_EQUAL(state().dropped, 0u);
+  CAF_CHECK_EQUAL(ms[0].log->acks, 4u); // the publisher waits
+  // Messages said while paused are not even sent to the store.
+  auto persisted = data->messages.size();
+  say(ms[1], "b", "m6");
+  CAF_CHECK_EQUAL(data->messages.size(), persisted);
+  // The members catch up; the room's retry delivers, acknowledges, and goes on.
+  for (auto& m : ms)
+    written(m);
+  sched.trigger_timeouts();
+  sched.run();
+  CAF_CHECK(!state().paused);
+  for (auto& m : ms) {
+    CAF_CHECK_EQUAL(m.log->overflows, 0u);
+    CAF_CHECK_EQUAL(seqs(m.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+  }
+  CAF_CHECK_EQUAL(ms[0].log->acks, 5u);
+  CAF_CHECK_EQUAL(ms[1].log->acks, 1u);
+}
+
+CAF_TEST(while paused a member that takes nothing for slow-client-timeout is dropped) {
+  start_room();
+  std::vector<member> ms{join("a", 4, false), join("b", 4, false), join("c", 4, false)};
+  for (auto& m : ms)
+    written(m);
+  for (int i = 1; i <= 5; ++i)
+    say(ms[0], "a", "m" + std::to_string(i));
+  CAF_REQUIRE(state().paused);
+  // a and b take one message each (progress, and credit for the next one); c takes nothing.
+  // Most members are still at least half full, so the room keeps waiting for c.
+  ms[0].credit->release(1);
+  ms[1].credit->release(1);
+  sched.trigger_timeouts();
+  sched.run();
+  CAF_CHECK(state().paused);
+  CAF_CHECK_EQUAL(state().dropped, 0u);
+  // c makes no progress for the timeout (2 s by default): dropped.
+  advance_time(std::chrono::seconds(2));
+  sched.run();
+  CAF_CHECK_EQUAL(state().dropped, 1u);
+  CAF_CHECK_EQUAL(ms[2].log->overflows, 1u);
+  // a and b catch up and get m5 and c's leave.
+  written(ms[0]);
+  written(ms[1]);
+  sched.trigger_timeouts();
+  sched.run();
+  CAF_CHECK(!state().paused);
+  CAF_CHECK_EQUAL(field(of_type(ms[0].log->received, "presence").back(), "event"), "leave");
+  CAF_CHECK_EQUAL(seqs(ms[0].log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(seqs(ms[1].log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(ms[0].log->acks, 5u);
+}
+
+CAF_TEST(a join while paused first delivers what is held so the newcomer sees it once) {
+  start_room(10);
+  std::vector<member> ms{join("a", 4, false), join("b", 4, false)};
+  for (auto& m : ms)
+    written(m);
+  for (int i = 1; i <= 5; ++i)
+    say(ms[0], "a", "m" + std::to_string(i));
+  CAF_REQUIRE(state().paused);
+  auto late = join("late");
+  CAF_CHECK(!state().paused);
+  CAF_CHECK_EQUAL(state().dropped, 0u);
+  for (auto& m : ms)
+    CAF_CHECK_EQUAL(seqs(m.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(seqs(late.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(ms[0].log->acks, 5u);
+}
+
+CAF_TEST(every broadcast is acknowledged once even if refused or from a non-member) {
+  start_room();
+  auto a = join("a");
+  auto outsider = make_member(8, true);
+  say(a, "a", "one");
+  say(outsider, "o", "not a member");
+  data->failing = true;
+  say(a, "a", "refused");
+  CAF_CHECK_EQUAL(a.log->acks, 2u);
+  CAF_CHECK_EQUAL(outsider.log->acks, 1u);
+}
+
 CAF_TEST(a rename is announced and who lists members sorted) {
   start_room();
   auto a = join("zed");
