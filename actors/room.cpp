@@ -44,6 +44,7 @@ void announce(room_pointer self, const std::string& event, const std::string& ni
 }
 
 void drop(room_pointer self, const room_member& m);
+bool has_unpersisted(room_pointer self, const caf::actor_addr& who);
 
 /// Sends "sent" replies and acks for the first `n` messages waiting for them: those of the batch
 /// that just went out.
@@ -106,7 +107,17 @@ void flush(room_pointer self, bool must_empty = false) {
       if (!got || m.credit->in_flight() * 2 >= m.credit->limit())
         ++behind;
     }
-    if (!lacking.empty() && overloaded(behind, st.members.size())) {
+    // A member whose own messages are among those held is not slow but waiting like the rest:
+    // its queue fills with the echoes of its own flood. Hold for it too (bounded by the stall
+    // rule below) instead of dropping the publisher.
+    auto publishing = [&](const caf::actor_addr& addr) {
+      return has_unpersisted(self, addr)
+             || std::any_of(st.acks.begin(), st.acks.end(),
+                            [&](const ack_due& a) { return a.sender.address() == addr; });
+    };
+    if (!lacking.empty()
+        && (overloaded(behind, st.members.size())
+            || std::any_of(lacking.begin(), lacking.end(), publishing))) {
       if (must_empty) {
         // Deliver anyway: a bounded burst past the bound, so that the change sees it all.
         for (auto& addr : lacking) {

@@ -380,6 +380,27 @@ CAF_TEST(when most members are behind the room waits and acknowledges nothing) {
   CAF_CHECK_EQUAL(ms[1].log->acks, 1u);
 }
 
+CAF_TEST(a publisher whose queue fills with its own messages is waited for and not dropped) {
+  start_room();
+  auto pub = join("pub", 4, false);
+  auto r1 = join("r1");
+  auto r2 = join("r2");
+  written(pub);
+  for (int i = 1; i <= 5; ++i)
+    say(pub, "pub", "m" + std::to_string(i));
+  // The readers keep up; the publisher's queue is full of its own echoes. It is not dropped.
+  CAF_CHECK_EQUAL(state().dropped, 0u);
+  CAF_CHECK(state().paused);
+  CAF_CHECK_EQUAL(pub.log->acks, 4u);
+  written(pub);
+  sched.trigger_timeouts();
+  sched.run();
+  CAF_CHECK(!state().paused);
+  CAF_CHECK_EQUAL(pub.log->overflows, 0u);
+  CAF_CHECK_EQUAL(pub.log->acks, 5u);
+  CAF_CHECK_EQUAL(seqs(r1.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+}
+
 CAF_TEST(while paused a member that takes nothing for slow-client-timeout is dropped) {
   start_room();
   std::vector<member> ms{join("a", 4, false), join("b", 4, false), join("c", 4, false)};
