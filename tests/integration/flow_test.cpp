@@ -54,51 +54,30 @@ void read_raw_lobby(raw_tcp& conn, lobby_log& log, size_t total,
   std::string buf;
   char chunk[65536];
   while (log.seqs.size() < total) {
-    // Complete frames in buf (server frames are not masked).
-    while (buf.size() >= 2) {
-      auto b0 = static_cast<unsigned char>(buf[0]);
-      uint64_t len = static_cast<unsigned char>(buf[1]) & 0x7f;
-      size_t header = 2;
-      if (len == 126) {
-        if (buf.size() < 4)
-          break;
-        len = (uint64_t{static_cast<unsigned char>(buf[2])} << 8) | static_cast<unsigned char>(buf[3]);
-        header = 4;
-      } else if (len == 127) {
-        if (buf.size() < 10)
-          break;
-        len = 0;
-        for (int i = 2; i < 10; ++i)
-          len = (len << 8) | static_cast<unsigned char>(buf[i]);
-        header = 10;
-      }
-      if (buf.size() < header + len)
-        break;
-      auto opcode = b0 & 0x0f;
-      if (opcode == 0x8) {
+    while (auto frame = raw_ws_take_frame(buf)) {
+      if (frame->opcode == 0x8) {
         log.end = "closed";
         return;
       }
-      if (opcode == 0x1) {
-        std::string_view payload{buf.data() + header, len};
-        while (!payload.empty()) {
-          auto nl = payload.find('\n');
-          auto line = payload.substr(0, nl);
-          payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(nl + 1);
-          // Cheap on purpose (this thread must keep up): "type":"message" and its "seq".
-          if (line.find(R"("type":"message")") == std::string_view::npos)
-            continue;
-          auto at = line.find(R"("seq":)");
-          int64_t seq = -1;
-          if (at != std::string_view::npos) {
-            seq = 0;
-            for (auto i = at + 6; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i)
-              seq = seq * 10 + (line[i] - '0');
-          }
-          log.seqs.push_back(seq);
+      if (frame->opcode != 0x1)
+        continue;
+      std::string_view payload{frame->payload};
+      while (!payload.empty()) {
+        auto nl = payload.find('\n');
+        auto line = payload.substr(0, nl);
+        payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(nl + 1);
+        // Cheap on purpose (this thread must keep up): "type":"message" and its "seq".
+        if (line.find(R"("type":"message")") == std::string_view::npos)
+          continue;
+        auto at = line.find(R"("seq":)");
+        int64_t seq = -1;
+        if (at != std::string_view::npos) {
+          seq = 0;
+          for (auto i = at + 6; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i)
+            seq = seq * 10 + (line[i] - '0');
         }
+        log.seqs.push_back(seq);
       }
-      buf.erase(0, header + len);
     }
     auto now = steady_clock::now();
     if (now >= deadline) {

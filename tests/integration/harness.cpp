@@ -1010,24 +1010,7 @@ bool raw_tcp::wait_peer_closed(milliseconds timeout) {
 }
 
 bool raw_ws_upgrade(raw_tcp& conn, uint16_t port, milliseconds timeout, std::string* head) {
-  auto deadline = steady::now() + timeout;
-  std::string req = "GET /ws HTTP/1.1\r\n"
-                    "Host: 127.0.0.1:"
-                    + std::to_string(port)
-                    + "\r\n"
-                      "Upgrade: websocket\r\n"
-                      "Connection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n"
-                      "\r\n";
-  if (!conn.write_all(req, remaining(deadline)))
-    return false;
-  auto response = conn.read_through("\r\n\r\n", 16 * 1024, remaining(deadline));
-  if (!response)
-    return false;
-  if (head != nullptr)
-    *head = *response;
-  return response->rfind("HTTP/1.1 101", 0) == 0;
+  return raw_ws_upgrade_at(conn, port, "/ws", timeout, head);
 }
 
 bool raw_ws_upgrade_at(raw_tcp& conn, uint16_t port, std::string_view target,
@@ -1105,44 +1088,48 @@ int status_of(std::string_view head) {
   return code;
 }
 
+std::optional<raw_ws_server_frame> raw_ws_take_frame(std::string& buf) {
+  if (buf.size() < 2)
+    return std::nullopt;
+  auto b0 = static_cast<unsigned char>(buf[0]);
+  auto b1 = static_cast<unsigned char>(buf[1]);
+  size_t header = 2;
+  uint64_t len = b1 & 0x7f;
+  if (len == 126) {
+    if (buf.size() < 4)
+      return std::nullopt;
+    len = (static_cast<uint64_t>(static_cast<unsigned char>(buf[2])) << 8)
+          | static_cast<unsigned char>(buf[3]);
+    header = 4;
+  } else if (len == 127) {
+    if (buf.size() < 10)
+      return std::nullopt;
+    len = 0;
+    for (int i = 2; i < 10; ++i)
+      len = (len << 8) | static_cast<unsigned char>(buf[i]);
+    header = 10;
+  }
+  if ((b1 & 0x80) != 0)
+    header += 4;
+  if (buf.size() < header + len)
+    return std::nullopt;
+  raw_ws_server_frame frame{static_cast<uint8_t>(b0 & 0x0f), buf.substr(header, len)};
+  buf.erase(0, header + len);
+  return frame;
+}
+
 std::optional<uint16_t> raw_ws_read_close(raw_tcp& conn, milliseconds timeout) {
   auto deadline = steady::now() + timeout;
   std::string buf;
   char chunk[8192];
   for (;;) {
-    // Parse the complete frames in buf (server frames are not masked).
-    for (;;) {
-      if (buf.size() < 2)
-        break;
-      auto b0 = static_cast<unsigned char>(buf[0]);
-      auto b1 = static_cast<unsigned char>(buf[1]);
-      size_t header = 2;
-      uint64_t len = b1 & 0x7f;
-      if (len == 126) {
-        if (buf.size() < 4)
-          break;
-        len = (static_cast<uint64_t>(static_cast<unsigned char>(buf[2])) << 8)
-              | static_cast<unsigned char>(buf[3]);
-        header = 4;
-      } else if (len == 127) {
-        if (buf.size() < 10)
-          break;
-        len = 0;
-        for (int i = 2; i < 10; ++i)
-          len = (len << 8) | static_cast<unsigned char>(buf[i]);
-        header = 10;
-      }
-      if ((b1 & 0x80) != 0)
-        header += 4;
-      if (buf.size() < header + len)
-        break;
-      if ((b0 & 0x0f) == 0x8) {
-        if (len < 2)
-          return uint16_t{0};
-        return static_cast<uint16_t>((static_cast<unsigned char>(buf[header]) << 8)
-                                     | static_cast<unsigned char>(buf[header + 1]));
-      }
-      buf.erase(0, header + len);
+    while (auto frame = raw_ws_take_frame(buf)) {
+      if (frame->opcode != 0x8)
+        continue;
+      if (frame->payload.size() < 2)
+        return uint16_t{0};
+      return static_cast<uint16_t>((static_cast<unsigned char>(frame->payload[0]) << 8)
+                                   | static_cast<unsigned char>(frame->payload[1]));
     }
     if ((poll_one(conn.fd(), POLLIN, deadline) & (POLLIN | POLLHUP | POLLERR)) == 0)
       return std::nullopt;

@@ -312,6 +312,16 @@ std::string raw_http_head(uint16_t port, std::string_view request, milliseconds 
 /// The status code in a response head ("HTTP/1.1 426 ..." -> 426), 0 if there is none.
 int status_of(std::string_view head);
 
+/// One frame a server sent: its opcode (1 text, 8 close, ...) and its payload.
+struct raw_ws_server_frame {
+  uint8_t opcode = 0;
+  std::string payload;
+};
+
+/// Removes the first complete frame from `buf` (bytes read from the server) and returns it;
+/// nullopt if `buf` does not hold a whole frame yet.
+std::optional<raw_ws_server_frame> raw_ws_take_frame(std::string& buf);
+
 /// Reads the server's frames from `conn` until a close frame arrives and returns its status code
 /// (0 if it carries none); nullopt if the connection ends or `timeout` passes first. Other
 /// frames are skipped. Unlike ws_client, it sees a close frame that the server sends right
