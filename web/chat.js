@@ -9,11 +9,12 @@
   const BOTTOM_SLACK = 8;   // px: "at the bottom" tolerance (zoom/subpixel rounding)
   const TOP_SLACK = 48;     // px: this close to the top loads the previous history page
   const PAGE = 50;          // history page size
+  const GROUP_GAP = 5 * 60 * 1000; // ms: a sender's lines closer than this are grouped
   const FIRST_ROOM = 'lobby';
   const HOLE_TEXT = 'Some messages were missed while disconnected';
   const ROOM_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
   const ROOM_RULE = 'Room names are 1–32 characters: lowercase a–z, 0–9, "-", "_", ".", starting with a letter or digit';
-  const HINT = 'Enter to send, Shift+Enter for a new line · /join room · /leave · /nick name · /who';
+  const HINT = 'Enter to send, Shift+Enter for a new line, Up recalls · /join room · /leave · /nick name · /who · /me';
   const CLOSE_REASONS = {
     1000: 'closed', 1001: 'server shutting down', 1002: 'protocol error',
     1003: 'binary frames are not accepted', 1006: 'connection lost', 1007: 'invalid UTF-8',
@@ -27,6 +28,7 @@
   const roomList = $('roomlist'), memberList = $('memberlist'), membersTitle = $('members-title');
   const joinForm = $('joinform'), joinInput = $('joininput'), joinErr = $('joinerr'), addRoom = $('add-room');
   const nickForm = $('nickform'), nickInput = $('nickinput'), nickErr = $('nickerr'), nickShow = $('nick-show');
+  const nickLabel = nickForm.querySelector('label'), nickCancel = $('nickcancel');
   const utf8 = new TextEncoder();
 
   // localStorage may be unavailable (privacy modes): the page then just forgets.
@@ -217,6 +219,7 @@
   // were added; otherwise leave the view alone and offer the "new messages" button.
   function append(r, nodes) {
     r.log.append(...nodes);
+    regroupAll(nodes);
     if (r.stuck && r.log.childElementCount > MAX_LINES) {
       // Drop the oldest 10% (the reader is at the bottom, so nothing visible moves);
       // the top is then no longer the beginning, and scrolling up refetches it.
@@ -226,6 +229,7 @@
         if (n.dataset.seq) r.seen.delete(+n.dataset.seq);
         n.remove();
       }
+      regroup(r.top.nextElementSibling);
       r.complete = false; renderTop(r);
     }
     if (r.stuck) toBottom(r);
@@ -242,6 +246,8 @@
     const frag = document.createDocumentFragment();
     frag.append(...nodes);
     r.log.insertBefore(frag, anchor);
+    regroupAll(nodes);
+    if (drop && anchor) regroup(anchor);
     if (follow) toBottom(r);
     else if (anchor) { r.log.scrollTop += anchor.getBoundingClientRect().top - y; r.lastTop = r.log.scrollTop; }
   }
@@ -251,16 +257,65 @@
     return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
   }
 
+  // Links: http(s) URLs become <a> elements built from text nodes (never innerHTML);
+  // trailing punctuation and an unbalanced ")" stay outside the link, as readers expect.
+  const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+  function linkified(text) {
+    const frag = document.createDocumentFragment();
+    let at = 0;
+    for (const match of text.matchAll(URL_RE)) {
+      let u = match[0].replace(/[.,;:!?'*]+$/, '');
+      while (u.endsWith(')') && (u.match(/\(/g) || []).length < (u.match(/\)/g) || []).length) u = u.slice(0, -1);
+      let href = null;
+      try { const x = new URL(u); if (x.protocol === 'http:' || x.protocol === 'https:') href = x.href; } catch { /* not a URL */ }
+      if (!href) continue;
+      frag.append(text.slice(at, match.index));
+      const a = el('a', 'url', u);
+      a.href = href; a.target = '_blank'; a.rel = 'noopener noreferrer';
+      frag.append(a);
+      at = match.index + u.length;
+    }
+    frag.append(text.slice(at));
+    return frag;
+  }
+
   function messageLine(m, own) {
-    const line = el('div', own ? 'msg own' : 'msg');
+    const line = el('div', 'msg' + (own ? ' own' : '') + (m.action ? ' action' : ''));
     const time = el('time', 'ts', hhmm(m.ts));
     const d = new Date(m.ts);
     if (!isNaN(d)) { time.dateTime = d.toISOString(); time.title = d.toLocaleString(); }
     const body = el('div', 'body');
-    body.append(el('span', 'from', m.from), ' ', el('span', 'text', m.text));
+    const text = el('span', 'text');
+    text.append(linkified(m.text));
+    // An action ("/me waves") reads as a sentence about the sender: "* ana waves".
+    if (m.action) body.append(el('span', 'star', '* '), el('span', 'from', m.from), ' ', text);
+    else body.append(el('span', 'from', m.from), ' ', text);
     line.append(time, body);
+    line.dataset.from = m.from;
+    line.dataset.ts = m.ts;
     if (m.seq) line.dataset.seq = m.seq;
     return line;
+  }
+
+  // Consecutive messages from one sender (within GROUP_GAP) form a group: the
+  // sender's name and time show on the first line only (the name stays there for
+  // screen readers). Called for lines whose predecessor may have changed.
+  function regroup(line) {
+    if (!line || !line.classList.contains('msg')) return;
+    const prev = line.previousElementSibling;
+    const cont = !line.classList.contains('action') && !!prev && prev.classList.contains('msg')
+      && !prev.classList.contains('action') && prev.dataset.from === line.dataset.from
+      && Math.abs(line.dataset.ts - prev.dataset.ts) < GROUP_GAP;
+    line.classList.toggle('cont', cont);
+  }
+  function regroupAll(nodes) {
+    for (const n of nodes) { regroup(n); regroup(n.nextElementSibling); }
+  }
+  // Removes a line and regroups the one that followed it.
+  function removeLine(line) {
+    const next = line.nextElementSibling;
+    line.remove();
+    regroup(next);
   }
 
   const sysLine = (text, kind) => el('div', 'sys' + (kind ? ' ' + kind : ''), text);
@@ -345,14 +400,16 @@
 
   // ---- our own messages: echo until the server sends them back -------------
 
-  function say(r, text) {
-    const id = request({ type: 'say', room: r.name, text }, {});
+  function say(r, text, action) {
+    const cmd = { type: 'say', room: r.name, text };
+    if (action) cmd.action = true;
+    const id = request(cmd, {});
     if (!id) return false;
-    const line = messageLine({ from: nick, ts: Date.now(), text }, true);
+    const line = messageLine({ from: nick, ts: Date.now(), text, action }, true);
     line.classList.add('pending');
     const state = el('span', 'state', 'sending…');
     line.querySelector('.body').append(state);
-    r.echoes.push({ id, text, conn, seq: 0, line, state });
+    r.echoes.push({ id, text, action: !!action, conn, seq: 0, line, state });
     add(r, line);
     return true;
   }
@@ -361,8 +418,8 @@
   function settleEcho(r, m) {
     if (!myNicks.has(m.from) || !r.echoes.length) return;
     let i = r.echoes.findIndex((e) => e.seq === m.seq);
-    if (i < 0) i = r.echoes.findIndex((e) => !e.seq && e.text === m.text);
-    if (i >= 0) { r.echoes[i].line.remove(); r.echoes.splice(i, 1); }
+    if (i < 0) i = r.echoes.findIndex((e) => !e.seq && e.text === m.text && e.action === !!m.action);
+    if (i >= 0) { removeLine(r.echoes[i].line); r.echoes.splice(i, 1); }
   }
 
   function failEcho(r, e, why) {
@@ -373,7 +430,7 @@
     retry.type = 'button';
     retry.addEventListener('click', () => {
       if (!r.joined || !online()) { showHint('Not connected: try again when the status says connected', true); return; }
-      e.line.remove(); say(r, e.text); input.focus();
+      removeLine(e.line); say(r, e.text, e.action); input.focus();
     });
     e.state.append(retry);
   }
@@ -384,7 +441,7 @@
   function replayDone(r) {
     for (const e of [...r.echoes]) {
       if (e.conn === conn) continue;
-      if (e.seq) { e.line.remove(); r.echoes.splice(r.echoes.indexOf(e), 1); } else failEcho(r, e, 'the connection was lost');
+      if (e.seq) { removeLine(e.line); r.echoes.splice(r.echoes.indexOf(e), 1); } else failEcho(r, e, 'the connection was lost');
     }
     for (const hole of r.log.querySelectorAll('.hole[data-after]')) if (nextSeq(hole) === +hole.dataset.after + 1) hole.remove();
   }
@@ -427,8 +484,20 @@
 
   // The server limits the whole frame to max_message_size (larger closes the
   // connection with 1009), and a say frame is JSON around the text: check the frame.
-  const sayBytes = (text) => bytes(JSON.stringify({ type: 'say', room: current ? current.name : FIRST_ROOM, text, id: 'c' + (nextId + 1) }));
-  const tooBig = (text) => !text.startsWith('/') && sayBytes(text) > maxBytes;
+  // What a line typed in the input sends: a message ({text, action}), or null for a command.
+  // "//x" sends "/x"; "/me waves" sends the action "waves".
+  function outgoing(line) {
+    if (line.startsWith('//')) return { text: line.slice(1), action: false };
+    const me = /^\/me\s+(\S[\s\S]*)$/i.exec(line);
+    if (me) return { text: me[1], action: true };
+    return line.startsWith('/') ? null : { text: line, action: false };
+  }
+  function sayBytes(o) {
+    const cmd = { type: 'say', room: current ? current.name : FIRST_ROOM, text: o.text };
+    if (o.action) cmd.action = true;
+    return bytes(JSON.stringify(Object.assign(cmd, { id: 'c' + (nextId + 1) })));
+  }
+  const tooBig = (line) => { const o = outgoing(line); return !!o && sayBytes(o) > maxBytes; };
   const sizeError = () => 'Too long for one message (the limit is ' + maxBytes + ' bytes of UTF-8, a few of them taken by the envelope)';
 
   // ---- connection ----------------------------------------------------------
@@ -498,16 +567,22 @@
   function welcome(w) {
     nick = w.nick; myNicks.add(nick);
     if (w.limits) { maxBytes = w.limits.max_message_size || maxBytes; pageMax = w.limits.history_page_max || pageMax; }
-    nickBtn.textContent = nick;
+    showNick();
     backoff = BACKOFF_MIN; // a real session started: next drop retries quickly again
     conn++;
     setStatus('connected', 'connected');
     setReady(true);
     nickTries = 0;
     applyNick();
+    if (!store.get('nick') && !store.get('nick-asked') && nickForm.hidden) openNickForm(true);
     if (firstVisit) request({ type: 'join', room: FIRST_ROOM }, { switchTo: true }); // first visit
     for (const r of rooms.values()) rejoin(r, {});
     showHint(tooBig(input.value) ? sizeError() : '', tooBig(input.value));
+  }
+
+  function showNick() {
+    nickBtn.textContent = nick;
+    nickBtn.setAttribute('aria-label', nick + ', change nickname');
   }
 
   function applyNick() {
@@ -580,7 +655,7 @@
     const e = r && r.echoes.find((x) => x.id === String(o.id));
     if (!e) return;
     e.seq = o.seq;
-    if (r.seen.has(o.seq)) { e.line.remove(); r.echoes.splice(r.echoes.indexOf(e), 1); }
+    if (r.seen.has(o.seq)) { removeLine(e.line); r.echoes.splice(r.echoes.indexOf(e), 1); }
   }
 
   function presence(o) {
@@ -622,7 +697,7 @@
 
   function nickReply(o, req) {
     nick = o.nick; myNicks.add(nick);
-    nickBtn.textContent = nick;
+    showNick();
     if (req && !req.auto) store.set('nick', nick);
     if (req && req.form) closeNickForm();
     if (req && req.auto) { if (nickTries) showHint('You are ' + nick + ' again'); }
@@ -734,40 +809,75 @@
         current.whoBusy = false;
         request({ type: 'who', room: current.name }, { show: true });
         return '';
-      case 'help': showHint(HINT + ' · start with // to send a line beginning with /'); return null;
-      default: return 'Unknown command /' + cmd + '. Try /join room, /leave, /nick name, /who (or // to send a line starting with /)';
+      case 'me': return 'Usage: /me waves (sends "* ' + nick + ' waves")';
+      case 'help': showHint(HINT + ' · /me does something · Up recalls what you sent · start with // to send a line beginning with /'); return null;
+      default: return 'Unknown command /' + cmd + '. Try /join room, /leave, /nick name, /who, /me (or // to send a line starting with /)';
     }
   }
 
   function submit() {
     const text = input.value;
     if (!text.trim()) return;
-    if (text.startsWith('/') && !text.startsWith('//')) {
+    const out = outgoing(text);
+    if (!out) {
       const problem = runCommand(text.trim());
       if (problem) { showHint(problem, true); return; }
       if (problem === '') showHint('');
     } else {
-      const body = text.startsWith('//') ? text.slice(1) : text; // "//x" sends "/x"
       if (!online()) { showHint('Not connected: the message was not sent', true); return; }
       if (!current) { showHint('You are not in a room: /join a room first', true); return; }
       if (!current.joined) { showHint('Not in #' + current.name + ' (yet): the message was not sent', true); return; }
-      if (tooBig(body)) { showHint(sizeError(), true); return; }
-      say(current, body);
+      if (tooBig(text)) { showHint(sizeError(), true); return; }
+      say(current, out.text, out.action);
       showHint('');
     }
+    remember(text);
     input.value = '';
     autosize();
     input.focus();
   }
 
+  // ---- recall: Up brings back what was sent (the input only; nothing sent is edited) --
+
+  const RECALL_MAX = 50;
+  const sentLines = [];
+  let recallAt = -1; // index into sentLines of the line shown, -1 = not recalling
+  function remember(line) {
+    if (sentLines[sentLines.length - 1] !== line) sentLines.push(line);
+    if (sentLines.length > RECALL_MAX) sentLines.shift();
+    recallAt = -1;
+  }
+  // Up on the first line of an empty (or recalled, unchanged) input shows the previous
+  // line sent; Down on its last line the next one, and past the newest an empty input.
+  function recall(e) {
+    const v = input.value, recalling = recallAt >= 0 && v === sentLines[recallAt];
+    if (e.shiftKey || e.altKey || e.ctrlKey || e.metaKey || (v && !recalling)) return false;
+    if (e.key === 'ArrowUp') {
+      if (v.lastIndexOf('\n', input.selectionStart - 1) >= 0 || !sentLines.length) return false;
+      recallAt = recalling ? Math.max(0, recallAt - 1) : sentLines.length - 1;
+    } else {
+      if (!recalling || v.indexOf('\n', input.selectionEnd) >= 0) return false;
+      recallAt = recallAt + 1 < sentLines.length ? recallAt + 1 : -1;
+    }
+    input.value = recallAt >= 0 ? sentLines[recallAt] : '';
+    input.setSelectionRange(input.value.length, input.value.length);
+    autosize();
+    return true;
+  }
+
   // ---- forms & buttons -------------------------------------------------------
 
-  function openNickForm() {
+  // First visit: the form opens by itself, once, until a nickname is chosen or the
+  // visitor keeps the guest name (remembered either way).
+  function openNickForm(first) {
+    nickLabel.textContent = first === true ? 'Choose a nickname' : 'Nickname';
+    nickCancel.textContent = first === true ? 'Keep ' + nick : 'Cancel';
     nickShow.hidden = true; nickForm.hidden = false;
     nickInput.value = nick || ''; nickErr.textContent = ''; nickInput.setAttribute('aria-invalid', 'false');
     nickInput.focus(); nickInput.select();
   }
   function closeNickForm() {
+    store.set('nick-asked', '1');
     const had = nickForm.contains(document.activeElement);
     nickForm.hidden = true; nickShow.hidden = false;
     if (had) nickBtn.focus();
@@ -775,7 +885,7 @@
   const closeMembers = () => { document.body.classList.remove('members-open'); membersToggle.setAttribute('aria-expanded', 'false'); };
 
   nickBtn.addEventListener('click', openNickForm);
-  $('nickcancel').addEventListener('click', closeNickForm);
+  nickCancel.addEventListener('click', closeNickForm);
   nickForm.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeNickForm(); });
   nickForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -814,6 +924,7 @@
   input.addEventListener('keydown', (e) => {
     // Enter sends, Shift+Enter is a newline; never interrupt IME composition.
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+    else if ((e.key === 'ArrowUp' || e.key === 'ArrowDown') && !e.isComposing && recall(e)) e.preventDefault();
   });
   input.addEventListener('input', () => {
     autosize();
