@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -44,8 +45,8 @@ constexpr int64_t prune_chunk = 1000;
 /// backup) before it fails with SQLITE_BUSY.
 constexpr int busy_timeout_ms = 5000;
 
-/// The schema this code creates and understands (PRAGMA user_version).
-constexpr int schema_version = 1;
+/// The schema this code creates and understands (PRAGMA user_version); see `migrations`.
+constexpr int schema_version = 2;
 
 /// Seqs are uint64_t in C++ but INTEGER (int64) in SQLite.
 constexpr uint64_t max_db_seq = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
@@ -61,10 +62,15 @@ using store_impl_actor = store_actor::extend<caf::reacts_to<prune_atom>,
 
 // -- schema and connection -----------------------------------------------------------------------
 
-// `rooms` remembers each room's highest seq ever persisted: retention deletes messages, never a
-// room's row, so a seq is never handed out twice even when all of a room's messages are gone.
-constexpr const char* create_schema_sql = R"sql(
-BEGIN IMMEDIATE;
+// migrations[i] takes the schema from version i to i + 1 (migrations[0]: from an empty file to
+// version 1). A new database runs them all, an older one those it lacks, in one transaction that
+// also sets user_version: a file is at one version or the other, never in between. Append a
+// step for every change; never edit one that has shipped.
+constexpr const char* migrations[] = {
+  // 1: messages, and `rooms`, which remembers each room's highest seq ever persisted: retention
+  // deletes messages, never a room's row, so a seq is never handed out twice even when all of
+  // a room's messages are gone.
+  R"sql(
 CREATE TABLE IF NOT EXISTS messages (
   room   TEXT    NOT NULL,
   seq    INTEGER NOT NULL,
@@ -77,9 +83,15 @@ CREATE TABLE IF NOT EXISTS rooms (
   room     TEXT    NOT NULL PRIMARY KEY,
   last_seq INTEGER NOT NULL
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
-COMMIT;
-)sql";
+)sql",
+  // 2: messages.action, 1 for an action ("/me waves"); the messages stored before are not.
+  R"sql(
+ALTER TABLE messages ADD COLUMN action INTEGER NOT NULL DEFAULT 0;
+)sql",
+};
+
+static_assert(std::size(migrations) == static_cast<size_t>(schema_version),
+              "one migration per schema version");
 
 int64_t to_db(uint64_t x) { return static_cast<int64_t>(std::min(x, max_db_seq)); }
 
@@ -106,14 +118,36 @@ struct connection {
   connection(const store_settings& settings, bool check);
 };
 
+/// Creates the schema or brings an older one up to schema_version (see `migrations`); refuses a
+/// newer one, which an older server would misread. Throws sqlite::failure.
 void create_schema(sqlite::database& db) {
-  auto version = std::stoi(db.query_text("PRAGMA user_version"));
-  if (version > schema_version)
-    throw sqlite::failure(SQLITE_ERROR, "schema version " + std::to_string(version)
-                                          + " is newer than this server understands ("
-                                          + std::to_string(schema_version) + ")");
-  if (version < schema_version)
-    db.exec(create_schema_sql);
+  // The write lock comes before the version is read: of two servers starting on one file, the
+  // second waits (busy timeout) and then finds the schema up to date.
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    auto version = std::stoi(db.query_text("PRAGMA user_version"));
+    if (version > schema_version)
+      throw sqlite::failure(SQLITE_ERROR, "schema version " + std::to_string(version)
+                                            + " is newer than this server understands ("
+                                            + std::to_string(schema_version) + ")");
+    if (version < 0)
+      throw sqlite::failure(SQLITE_ERROR, "unknown schema version " + std::to_string(version));
+    if (version < schema_version) {
+      for (auto v = version; v < schema_version; ++v)
+        db.exec(migrations[v]);
+      db.exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+    }
+    db.exec("COMMIT");
+  } catch (const sqlite::failure&) {
+    if (db.in_transaction()) {
+      try {
+        db.exec("ROLLBACK");
+      } catch (const sqlite::failure&) {
+        // Closing the connection (the caller's failure path) rolls back too.
+      }
+    }
+    throw;
+  }
 }
 
 connection::connection(const store_settings& settings, bool check) : db(settings.path) {
@@ -140,12 +174,12 @@ connection::connection(const store_settings& settings, bool check) : db(settings
   room_last_seq = sqlite::statement{db, "SELECT last_seq FROM rooms WHERE room = ?1"};
   set_room_last_seq = sqlite::statement{db, "INSERT INTO rooms (room, last_seq) VALUES (?1, ?2) "
                                             "ON CONFLICT (room) DO UPDATE SET last_seq = ?2"};
-  insert = sqlite::statement{db, "INSERT INTO messages (room, seq, sender, ts, text) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5)"};
+  insert = sqlite::statement{db, "INSERT INTO messages (room, seq, sender, ts, text, action) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
   delete_above = sqlite::statement{db, "DELETE FROM messages WHERE room = ?1 AND seq > ?2"};
   lower_last_seq = sqlite::statement{db, "UPDATE rooms SET last_seq = ?2 "
                                          "WHERE room = ?1 AND last_seq > ?2"};
-  newest_below = sqlite::statement{db, "SELECT seq, sender, ts, text FROM messages "
+  newest_below = sqlite::statement{db, "SELECT seq, sender, ts, text, action FROM messages "
                                        "WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"};
   all_rooms = sqlite::statement{db, "SELECT room FROM rooms ORDER BY room"};
   nth_newest = sqlite::statement{db, "SELECT seq FROM messages WHERE room = ?1 "
@@ -179,12 +213,12 @@ uint64_t last_seq(connection& c, const std::string& room) {
   return rows.next() ? static_cast<uint64_t>(rows.int64(0)) : 0;
 }
 
-/// Reads (seq, sender, ts, text) rows into messages of `room`.
+/// Reads (seq, sender, ts, text, action) rows into messages of `room`.
 std::vector<chat_message> read_messages(sqlite::statement::cursor& rows, const std::string& room) {
   std::vector<chat_message> out;
   while (rows.next())
     out.push_back(chat_message{room, static_cast<uint64_t>(rows.int64(0)), rows.text(1),
-                               rows.int64(2), rows.text(3)});
+                               rows.int64(2), rows.text(3), rows.int64(4) != 0});
   return out;
 }
 
@@ -350,7 +384,7 @@ void commit_pending(store_pointer self) {
       const auto& room = batch.front().room;
       floors.emplace_back(room, batch.front().seq - 1);
       for (const auto& m : batch)
-        c.insert.exec(room, to_db(m.seq), m.from, m.ts, m.text);
+        c.insert.exec(room, to_db(m.seq), m.from, m.ts, m.text, int64_t{m.action ? 1 : 0});
       c.set_room_last_seq.exec(room, to_db(batch.back().seq));
     }
     c.commit.exec();

@@ -31,11 +31,13 @@ struct chat_message {
   std::string from;
   int64_t ts = 0;    ///< milliseconds since the Unix epoch, set by the room
   std::string text;  ///< verbatim (valid UTF-8; JSON escaping keeps it on one line)
+  bool action = false; ///< an action ("/me waves"): clients show it as "* from text"
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
-  return f(caf::meta::type_name("chat_message"), x.room, x.seq, x.from, x.ts, x.text);
+  return f(caf::meta::type_name("chat_message"), x.room, x.seq, x.from, x.ts, x.text,
+           x.action);
 }
 
 // -- payloads ------------------------------------------------------------------------------------

@@ -214,6 +214,61 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+/// Runs `sql` (one or more statements) on the database file `path` with a connection of its own,
+/// as another program (or an older actorchat) would.
+void exec_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  CAF_REQUIRE_EQUAL(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK)
+    CAF_ERROR("sql failed: " << (message ? message : "?") << " in: " << sql);
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+/// The first column of the rows of `sql` on the database file `path`, as text.
+std::vector<std::string> query_column(const std::string& path, const std::string& sql) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  CAF_REQUIRE_EQUAL(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  CAF_REQUIRE_EQUAL(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    out.emplace_back(text ? text : "");
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+/// PRAGMA user_version of the database file `path`.
+std::string user_version(const std::string& path) {
+  auto rows = query_column(path, "PRAGMA user_version");
+  return rows.empty() ? std::string{} : rows.front();
+}
+
+/// The schema of version 1 exactly as the first actorchat created it (PRAGMA user_version = 1).
+constexpr const char* schema_v1_sql = R"sql(
+PRAGMA journal_mode = WAL;
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS messages (
+  room   TEXT    NOT NULL,
+  seq    INTEGER NOT NULL,
+  sender TEXT    NOT NULL,
+  ts     INTEGER NOT NULL,
+  text   TEXT    NOT NULL,
+  PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rooms (
+  room     TEXT    NOT NULL PRIMARY KEY,
+  last_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+COMMIT;
+)sql";
+
 /// A store on the deterministic test scheduler in a fresh temp directory, asked one request at
 /// a time (or several queued at once where a test says so).
 struct fixture : test_coordinator_fixture<> {
@@ -355,6 +410,41 @@ CAF_TEST(text is stored verbatim) {
   CAF_CHECK_EQUAL(rec.recent[0].text, odd);
   CAF_CHECK_EQUAL(rec.recent[1].text, "");
   CAF_CHECK_EQUAL(rec.recent[1].from, "");
+}
+
+CAF_TEST(an action survives a commit and comes back from recover and page) {
+  settings.path = file();
+  CAF_REQUIRE_EQUAL(open(), "");
+  auto msgs = batch("lobby", 1, 3);
+  msgs[1].action = true;
+  CAF_CHECK_EQUAL(persist(msgs), uint64_t{3});
+  auto check = [](const std::vector<chat_message>& got) {
+    CAF_REQUIRE_EQUAL(got.size(), 3u);
+    CAF_CHECK(!got[0].action);
+    CAF_CHECK(got[1].action);
+    CAF_CHECK_EQUAL(got[1].text, "lobby-2");
+    CAF_CHECK(!got[2].action);
+  };
+  check(recover("lobby").recent);
+  check(page("lobby", 0, 10).messages);
+  // And after a restart, from the file.
+  close();
+  CAF_REQUIRE_EQUAL(open(), "");
+  check(recover("lobby").recent);
+  check(page("lobby", 4, 10).messages);
+  CAF_CHECK_EQUAL(query_column(file(), "SELECT action FROM messages ORDER BY seq"),
+                  (std::vector<std::string>{"0", "1", "0"}));
+}
+
+CAF_TEST(an action survives in a memory database too) {
+  CAF_REQUIRE_EQUAL(open(), "");
+  auto msgs = batch("lobby", 1, 2);
+  msgs[0].action = true;
+  CAF_CHECK_EQUAL(persist(msgs), uint64_t{2});
+  auto p = page("lobby", 0, 10);
+  CAF_REQUIRE_EQUAL(p.messages.size(), 2u);
+  CAF_CHECK(p.messages[0].action);
+  CAF_CHECK(!p.messages[1].action);
 }
 
 CAF_TEST(a file database keeps messages and seqs across a restart) {
@@ -691,6 +781,98 @@ CAF_TEST(a commit whose fsync failed never blocks the retry of its seqs) {
   CAF_CHECK_EQUAL(persist(batch("a", 3, 1)), uint64_t{3});
   // Once the room committed again, old seqs are refused as usual.
   CAF_CHECK(!persist(batch("a", 3, 1)));
+}
+
+// -- schema --------------------------------------------------------------------------------------
+
+CAF_TEST(a new database is created at schema version 2) {
+  settings.path = file();
+  CAF_REQUIRE_EQUAL(open(), "");
+  close();
+  CAF_CHECK_EQUAL(user_version(file()), "2");
+  CAF_CHECK_EQUAL(query_column(file(), "SELECT name FROM pragma_table_info('messages')"),
+                  (std::vector<std::string>{"room", "seq", "sender", "ts", "text", "action"}));
+}
+
+CAF_TEST(a version 1 database migrates to version 2 and keeps its rows) {
+  settings.path = file();
+  exec_sql(file(), schema_v1_sql);
+  exec_sql(file(), "INSERT INTO messages VALUES ('lobby', 1, 'ana', 1700000000001, 'one');"
+                   "INSERT INTO messages VALUES ('lobby', 2, 'bob', 1700000000002, 'two');"
+                   "INSERT INTO messages VALUES ('dev', 7, 'ana', 1700000000003, 'seven');"
+                   "INSERT INTO rooms VALUES ('lobby', 2), ('dev', 9);");
+  CAF_REQUIRE_EQUAL(user_version(file()), "1");
+  CAF_REQUIRE_EQUAL(open(), "");
+  // Every old row is there, and none of them is an action.
+  auto rec = recover("lobby");
+  CAF_CHECK_EQUAL(rec.last_seq, 2u);
+  CAF_REQUIRE_EQUAL(rec.recent.size(), 2u);
+  CAF_CHECK_EQUAL(rec.recent[0].from, "ana");
+  CAF_CHECK_EQUAL(rec.recent[0].ts, 1700000000001);
+  CAF_CHECK_EQUAL(rec.recent[0].text, "one");
+  CAF_CHECK_EQUAL(rec.recent[1].text, "two");
+  CAF_CHECK(!rec.recent[0].action);
+  CAF_CHECK(!rec.recent[1].action);
+  auto dev = recover("dev");
+  CAF_CHECK_EQUAL(dev.last_seq, 9u);
+  CAF_CHECK_EQUAL(seqs(dev.recent), seq_range(7, 7));
+  // Seqs go on from the old ones, and new messages may be actions.
+  auto next = batch("lobby", 3, 1);
+  next[0].action = true;
+  CAF_CHECK_EQUAL(persist(next), uint64_t{3});
+  CAF_CHECK(!persist(batch("dev", 9, 1)));
+  auto p = page("lobby", 0, 10);
+  CAF_CHECK_EQUAL(seqs(p.messages), seq_range(1, 3));
+  CAF_REQUIRE_EQUAL(p.messages.size(), 3u);
+  CAF_CHECK(!p.messages[1].action);
+  CAF_CHECK(p.messages[2].action);
+  close();
+  CAF_CHECK_EQUAL(user_version(file()), "2");
+  CAF_CHECK_EQUAL(query_column(file(), "SELECT action FROM messages WHERE room = 'lobby' "
+                                       "ORDER BY seq"),
+                  (std::vector<std::string>{"0", "0", "1"}));
+  // Opened again, the migrated file is left as it is.
+  CAF_REQUIRE_EQUAL(open(), "");
+  CAF_CHECK_EQUAL(seqs(recover("lobby").recent), seq_range(1, 3));
+  close();
+  CAF_CHECK_EQUAL(user_version(file()), "2");
+}
+
+CAF_TEST(a migration that fails leaves the version 1 database as it was) {
+  settings.path = file();
+  exec_sql(file(), schema_v1_sql);
+  exec_sql(file(), "INSERT INTO messages VALUES ('lobby', 1, 'ana', 1, 'one');"
+                   "INSERT INTO rooms VALUES ('lobby', 1);");
+  fault::write_error = SQLITE_FULL; // the migration's commit cannot be written
+  auto error = open();
+  CAF_CHECK(contains(error, "chat.store-path: cannot open '" + file() + "': "));
+  CAF_CHECK(contains(error, "full"));
+  CAF_MESSAGE("failed migration: " << error);
+  fault::clear();
+  CAF_CHECK_EQUAL(user_version(file()), "1");
+  CAF_CHECK_EQUAL(query_column(file(), "SELECT name FROM pragma_table_info('messages')"),
+                  (std::vector<std::string>{"room", "seq", "sender", "ts", "text"}));
+  // The next start migrates it.
+  CAF_REQUIRE_EQUAL(open(), "");
+  auto rec = recover("lobby");
+  CAF_CHECK_EQUAL(rec.last_seq, 1u);
+  CAF_REQUIRE_EQUAL(rec.recent.size(), 1u);
+  CAF_CHECK_EQUAL(rec.recent[0].text, "one");
+  close();
+  CAF_CHECK_EQUAL(user_version(file()), "2");
+}
+
+CAF_TEST(a database of a newer schema version is refused and left alone) {
+  settings.path = file();
+  CAF_REQUIRE_EQUAL(open(), "");
+  CAF_CHECK_EQUAL(persist(batch("lobby", 1, 1)), uint64_t{1});
+  close();
+  exec_sql(file(), "PRAGMA user_version = 3");
+  CAF_CHECK_EQUAL(open(), "chat.store-path: cannot open '" + file()
+                            + "': schema version 3 is newer than this server understands (2)");
+  CAF_CHECK_EQUAL(user_version(file()), "3");
+  CAF_CHECK_EQUAL(query_column(file(), "SELECT text FROM messages"),
+                  (std::vector<std::string>{"lobby-1"}));
 }
 
 // -- startup -------------------------------------------------------------------------------------
