@@ -84,7 +84,7 @@ bool say(client_pointer self, command& cmd) {
     return false;
   }
   self->send(st.rooms[room], broadcast_atom::value, caf::actor_cast<member_actor>(self), st.nick,
-             std::move(cmd.text), std::move(cmd.id));
+             std::move(cmd.text), cmd.action, std::move(cmd.id));
   return true;
 }
 

@@ -185,6 +185,18 @@ public:
     return fail("bad_field", field_name(key) + " must be an integer >= 0");
   }
 
+  /// An optional JSON boolean; `out` stays as it is when the field is absent.
+  bool flag(std::string_view key, bool& out) {
+    auto* v = obj_.if_contains(key);
+    if (!v)
+      return true;
+    auto* b = v->if_bool();
+    if (!b)
+      return fail("bad_field", field_name(key) + " must be true or false");
+    out = *b;
+    return true;
+  }
+
   /// "limit" of a history page: defaults to `limits.history_page_default`, at least 1, larger
   /// values are cut to `limits.history_page_max`.
   bool page_limit(uint64_t& out, const parse_limits& limits) {
@@ -218,7 +230,8 @@ std::variant<command, command_error> read_command(const json::object& obj,
   bool ok = true;
   switch (cmd.type) {
     case command_type::say:
-      ok = read.room(cmd.room) && read.text(cmd.text, limits.max_message_size);
+      ok = read.room(cmd.room) && read.text(cmd.text, limits.max_message_size)
+           && read.flag("action", cmd.action);
       break;
     case command_type::join:
     case command_type::leave:

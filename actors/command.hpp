@@ -21,6 +21,7 @@ struct command {
   uint64_t before = 0; ///< history: 0 = newest
   uint64_t after = 0;  ///< resume
   uint64_t limit = 0;  ///< history: defaulted and clamped by the parser
+  bool action = false; ///< say: an action ("/me waves"); never set for a plain say
   bool plain = false;  ///< say from a plain (non-JSON) text frame: goes to the current room
 };
 

@@ -29,7 +29,8 @@ payload with_id(json::object obj, const std::string& id) {
   return to_payload(obj);
 }
 
-/// {"type":"message","room":..,"seq":..,"from":..,"ts":..,"text":..}
+/// {"type":"message","room":..,"seq":..,"from":..,"ts":..,"text":..}, then "action":true for an
+/// action only (absent otherwise, so that a plain message looks as it did before actions).
 json::object message_object(const chat_message& msg) {
   json::object obj;
   obj["type"] = "message";
@@ -38,6 +39,8 @@ json::object message_object(const chat_message& msg) {
   obj["from"] = msg.from;
   obj["ts"] = msg.ts;
   obj["text"] = msg.text;
+  if (msg.action)
+    obj["action"] = true;
   return obj;
 }
 

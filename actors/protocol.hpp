@@ -44,7 +44,8 @@ payload encode_rooms(const std::vector<std::pair<std::string, size_t>>& rooms,
                      const std::string& id);
 payload encode_error(const std::string& code, const std::string& message, const std::string& id);
 
-/// {"type":"message","room":..,"seq":..,"from":..,"ts":..,"text":..} on one line.
+/// {"type":"message","room":..,"seq":..,"from":..,"ts":..,"text":..} on one line, with
+/// "action":true last for an action (and no "action" field otherwise).
 payload encode(const chat_message& msg);
 
 /// Milliseconds since the Unix epoch now.

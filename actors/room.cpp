@@ -397,7 +397,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
         leave(self, m, id);
     },
     [self](broadcast_atom, member_actor sender, std::string& from, std::string& text,
-           std::string& id) {
+           bool action, std::string& id) {
       auto& st = self->state;
       if (st.members.count(sender.address()) == 0) {
         log::debug("say_from_non_member", "room=" + st.room + " from=" + log::quote(from));
@@ -405,7 +405,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
         return;
       }
       st.waiting.push_back(unpersisted_message{
-        chat_message{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text)},
+        chat_message{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text), action},
         std::move(sender), std::move(id)});
       // With a request in flight this only queues: the messages said meanwhile go to the store
       // together when it answers (batching by itself under load, no delay at low load).

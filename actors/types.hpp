@@ -120,8 +120,9 @@ using room_actor = caf::typed_actor<
   caf::replies_to<register_atom, member_actor, credit_ptr, join_request>::with<caf::actor>,
   /// Removes a member; it gets "left" (with the id) after everything said before.
   caf::reacts_to<unregister_atom, member_actor, std::string>,
-  /// A chat message: sender, its nickname, text (verbatim), command id (or empty).
-  caf::reacts_to<broadcast_atom, member_actor, std::string, std::string, std::string>,
+  /// A chat message: sender, its nickname, text (verbatim), whether it is an action (/me),
+  /// command id (or empty).
+  caf::reacts_to<broadcast_atom, member_actor, std::string, std::string, bool, std::string>,
   /// A member's new nickname.
   caf::reacts_to<rename_atom, member_actor, std::string>,
   /// Members' nicknames, sorted.

@@ -4,11 +4,11 @@
 // tight ones (8-byte texts, history pages of 3..5) so that the size and clamping paths are
 // reachable with short inputs. Besides "no crash, no sanitizer report, nothing thrown", it checks
 // what command.hpp and docs/PROTOCOL.md promise: a frame whose first non-whitespace character is
-// not '{' is a plain say holding the frame verbatim; a JSON say has a non-empty text of at most
-// max_message_size bytes; every command that names a room names a valid one (check_room_name);
-// a nick command's nick passes check_nick; a history limit is in [1, history_page_max]; an id,
-// when present, is a JSON string or integer; an error has one of the parse-time codes of
-// PROTOCOL.md and a non-empty message. A violation aborts (__builtin_trap), which libFuzzer
+// not '{' is a plain say holding the frame verbatim (and never an action); a JSON say has a
+// non-empty text of at most max_message_size bytes, and only a say is an action; every command
+// that names a room names a valid one (check_room_name); a nick command's nick passes
+// check_nick; a history limit is in [1, history_page_max]; an id, when present, is a JSON string
+// or integer; an error has one of the parse-time codes of PROTOCOL.md and a non-empty message. A violation aborts (__builtin_trap), which libFuzzer
 // reports as a crash with the input saved.
 
 #include "actors/command.hpp"
@@ -66,9 +66,11 @@ void check_command(std::string_view frame, const parse_limits& limits, const com
     check(cmd.type == command_type::say);
     check(cmd.text == frame);
     check(cmd.room.empty() && cmd.id.empty());
+    check(!cmd.action);
     return;
   }
   check(valid_id(cmd.id));
+  check(cmd.type == command_type::say || !cmd.action);
   if (names_room(cmd.type))
     check(check_room_name(cmd.room).empty());
   switch (cmd.type) {

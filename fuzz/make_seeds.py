@@ -20,6 +20,8 @@ COMMANDS = {
     "plain_space_brace": "  not {json}",
     "say": '{"type":"say","room":"dev","text":"hi there","id":"s1"}',
     "say_escapes": '{"type":"say","room":"lobby","text":"tab\\t\\u00e9\\ud83d\\ude00\\u0001"}',
+    "say_action": '{"type":"say","room":"dev","text":"waves","action":true,"id":"a1"}',
+    "say_bad_action": '{"type":"say","room":"dev","text":"hi","action":"yes"}',
     "join": '{"type":"join","room":"dev","id":7}',
     "leave": '{"id":-3,"type":"leave","room":"dev"}',
     "nick": '{"type":"nick","nick":"Ana \u2713"}',

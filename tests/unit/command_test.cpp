@@ -118,6 +118,41 @@ CAF_TEST(say text of exactly max_message_size bytes is accepted) {
   CAF_CHECK_EQUAL(cmd.text.size(), limits.max_message_size);
 }
 
+CAF_TEST(say is an action only when action is true) {
+  auto action = accepted(R"({"type":"say","room":"dev","text":"waves","action":true,"id":"a"})");
+  CAF_CHECK_EQUAL(name(action.type), "say");
+  CAF_CHECK(action.action);
+  CAF_CHECK_EQUAL(action.text, "waves");
+  CAF_CHECK_EQUAL(action.room, "dev");
+  CAF_CHECK_EQUAL(action.id, R"("a")");
+  CAF_CHECK(!accepted(R"({"type":"say","room":"dev","text":"hi","action":false})").action);
+  CAF_CHECK(!accepted(R"({"type":"say","room":"dev","text":"hi"})").action);
+  // The field may come anywhere in the object.
+  CAF_CHECK(accepted(R"({"action":true,"type":"say","text":"waves","room":"dev"})").action);
+}
+
+CAF_TEST(plain text is never an action) {
+  for (std::string frame : {"/me waves", "* waves", "x {\"action\":true}"}) {
+    auto cmd = accepted(frame);
+    CAF_CHECK(cmd.plain);
+    CAF_CHECK(!cmd.action);
+    CAF_CHECK_EQUAL(cmd.text, frame);
+  }
+}
+
+CAF_TEST(an action text follows the rules of any say text) {
+  std::string longest(limits.max_message_size, 'w');
+  CAF_CHECK_EQUAL(
+    accepted(R"({"type":"say","room":"dev","text":")" + longest + R"(","action":true})").text,
+    longest);
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","room":"dev","text":"","action":true})").code,
+                  "empty_text");
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","room":"dev","text":")" + longest
+                          + R"(w","action":true})")
+                    .code,
+                  "text_too_long");
+}
+
 CAF_TEST(join leave and who name a room) {
   for (std::string type : {"join", "leave", "who"}) {
     auto cmd = accepted(R"({"type":")" + type + R"(","room":"a.b_c-9"})");
@@ -310,6 +345,44 @@ CAF_TEST(strings of the wrong json type are bad fields) {
     CAF_CHECK_EQUAL(refused(frame).code, "bad_field");
 }
 
+CAF_TEST(an action that is not a boolean is a bad field naming action with the id echoed) {
+  for (std::string value : {"1", "0", "\"true\"", "\"false\"", "null", "[true]", "{}", "1.5"}) {
+    auto err = refused(R"({"id":"a1","type":"say","room":"dev","text":"hi","action":)" + value
+                       + "}");
+    CAF_CHECK_EQUAL(err.code, "bad_field");
+    CAF_CHECK_EQUAL(err.message, "field 'action' must be true or false");
+    CAF_CHECK_EQUAL(err.id, R"("a1")");
+  }
+}
+
+CAF_TEST(a bad action is found after the room and the text) {
+  // docs/PROTOCOL.md: the first error in the order of the say fields: room, text, action.
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","text":"hi","action":1})").message,
+                  "field 'room' is missing");
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","room":"Dev","text":"hi","action":1})").code,
+                  "bad_room");
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","room":"dev","action":1})").message,
+                  "field 'text' is missing");
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","room":"dev","text":5,"action":1})").message,
+                  "field 'text' must be a string");
+  CAF_CHECK_EQUAL(refused(R"({"type":"say","room":"dev","text":"","action":1})").code,
+                  "empty_text");
+  std::string too_long(limits.max_message_size + 1, 'x');
+  CAF_CHECK_EQUAL(
+    refused(R"({"type":"say","room":"dev","text":")" + too_long + R"(","action":1})").code,
+    "text_too_long");
+  // An id of the wrong type comes first of all.
+  auto err = refused(R"({"id":1.5,"type":"say","room":"dev","text":"hi","action":1})");
+  CAF_CHECK_EQUAL(err.message, "field 'id' must be a string or an integer");
+}
+
+CAF_TEST(commands other than say ignore an action field) {
+  auto cmd = accepted(R"({"type":"join","room":"dev","action":5})");
+  CAF_CHECK_EQUAL(name(cmd.type), "join");
+  CAF_CHECK(!cmd.action);
+  CAF_CHECK(!accepted(R"({"type":"rooms","action":true})").action);
+}
+
 CAF_TEST(numbers written as strings are bad fields) {
   auto err = refused(R"({"id":"h","type":"history","room":"dev","before":"5"})");
   CAF_CHECK_EQUAL(err.code, "bad_field");
@@ -497,6 +570,7 @@ CAF_TEST(random bytes never crash the parser and get known error codes) {
 CAF_TEST(mutated valid commands never crash the parser and what passes is valid) {
   const std::vector<std::string> seeds = {
     R"({"type":"say","room":"dev","text":"hi","id":"s1"})",
+    R"({"type":"say","room":"dev","text":"waves","action":true})",
     R"({"type":"history","room":"dev","before":42,"limit":10,"id":7})",
     R"({"type":"resume","room":"lobby","after":3})",
     R"({"type":"nick","nick":"ana","id":"n"})",
@@ -533,25 +607,28 @@ CAF_TEST(mutated valid commands never crash the parser and what passes is valid)
     }
     ++commands;
     auto& cmd = std::get<command>(result);
-    if (cmd.plain)
+    if (cmd.plain) {
+      if (cmd.action)
+        CAF_ERROR("a plain say is an action: " << frame);
       continue;
-    bool valid = true;
+    }
+    bool valid = cmd.type == command_type::say || !cmd.action;
     switch (cmd.type) {
       case command_type::say:
-        valid = check_room_name(cmd.room).empty() && !cmd.text.empty()
+        valid = valid && check_room_name(cmd.room).empty() && !cmd.text.empty()
                 && cmd.text.size() <= limits.max_message_size;
         break;
       case command_type::nick:
-        valid = check_nick(cmd.nick).empty();
+        valid = valid && check_nick(cmd.nick).empty();
         break;
       case command_type::history:
-        valid = check_room_name(cmd.room).empty() && cmd.limit >= 1
+        valid = valid && check_room_name(cmd.room).empty() && cmd.limit >= 1
                 && cmd.limit <= limits.history_page_max;
         break;
       case command_type::rooms:
         break;
       default:
-        valid = check_room_name(cmd.room).empty();
+        valid = valid && check_room_name(cmd.room).empty();
     }
     if (!valid)
       CAF_ERROR("accepted an invalid command: " << frame);

@@ -92,7 +92,7 @@ CAF_TEST(no more rooms than allowed) {
 CAF_TEST(an empty room retires after its idle time and comes back from the store) {
   auto a = join("dev");
   anon_send(caf::actor_cast<room_actor>(a.room), broadcast_atom::value, a.member,
-            std::string{"n"}, std::string{"kept"}, std::string{});
+            std::string{"n"}, std::string{"kept"}, false, std::string{});
   sched.run();
   anon_send_exit(a.member, caf::exit_reason::kill);
   sched.run();

@@ -65,6 +65,22 @@ CAF_TEST(a message carries every field and the text verbatim) {
   CAF_CHECK_EQUAL(keys(p), (std::vector<std::string>{"type", "room", "seq", "from", "ts", "text"}));
 }
 
+CAF_TEST(an action carries action true as its last field) {
+  chat_message m{"dev", 43, "guest-3", 1763776201456, "waves", true};
+  CAF_CHECK_EQUAL(line(encode(m)), R"({"type":"message","room":"dev","seq":43,"from":"guest-3",)"
+                                   R"("ts":1763776201456,"text":"waves","action":true})");
+  CAF_CHECK_EQUAL(json_of(encode(m), "action"), "true");
+}
+
+CAF_TEST(a message that is no action has no action field) {
+  chat_message m{"dev", 42, "guest-3", 1763776200123, "hi"};
+  CAF_CHECK(!m.action); // the default
+  CAF_CHECK_EQUAL(line(encode(m)), R"({"type":"message","room":"dev","seq":42,"from":"guest-3",)"
+                                   R"("ts":1763776200123,"text":"hi"})");
+  m.action = false;
+  CAF_CHECK(!test::parse(encode(m)).contains("action"));
+}
+
 CAF_TEST(newlines in text never break the one object per line rule) {
   auto p = encode(chat_message{"lobby", 1, "a", 1, "line1\nline2\r\n\tend"});
   CAF_CHECK_EQUAL(p->find('\n'), std::string::npos);
@@ -175,6 +191,18 @@ CAF_TEST(history embeds full message objects oldest first) {
     CAF_CHECK_EQUAL(boost::json::serialize(list[i]), line(encode(msgs[i])));
     CAF_CHECK_EQUAL(std::string{list[i].at("text").as_string()}, msgs[i].text);
   }
+}
+
+CAF_TEST(history marks actions as live messages do) {
+  std::vector<chat_message> msgs{{"dev", 1, "ana", 1763776200000, "waves", true},
+                                 {"dev", 2, "bob", 1763776200001, "hi"}};
+  auto obj = test::parse(encode_history("dev", msgs, true, ""));
+  auto& list = obj.at("messages").as_array();
+  CAF_REQUIRE_EQUAL(list.size(), 2u);
+  CAF_CHECK_EQUAL(boost::json::serialize(list[0]), line(encode(msgs[0])));
+  CAF_CHECK_EQUAL(boost::json::serialize(list[0].at("action")), "true");
+  CAF_CHECK_EQUAL(boost::json::serialize(list[1]), line(encode(msgs[1])));
+  CAF_CHECK(!list[1].as_object().contains("action"));
 }
 
 CAF_TEST(an empty complete history) {

@@ -69,8 +69,8 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   void say(const member& m, const std::string& from, const std::string& text,
-           const std::string& id = "") {
-    self->send(room, broadcast_atom::value, m.handle, from, text, id);
+           const std::string& id = "", bool action = false) {
+    self->send(room, broadcast_atom::value, m.handle, from, text, action, id);
     sched.run();
   }
 };
@@ -110,9 +110,9 @@ CAF_TEST(a message is broadcast only once the store has it) {
   auto a = join("ana");
   auto b = join("bob");
   self->send(room, broadcast_atom::value, a.handle, std::string{"ana"}, std::string{"hi"},
-             std::string{});
-  expect((broadcast_atom, member_actor, std::string, std::string, std::string),
-         from(self).to(room).with(_, _, "ana", "hi", ""));
+             false, std::string{});
+  expect((broadcast_atom, member_actor, std::string, std::string, bool, std::string),
+         from(self).to(room).with(_, _, "ana", "hi", false, ""));
   // The room has asked the store, and nobody has the message yet.
   CAF_CHECK_EQUAL(a.messages().size(), 0u);
   CAF_CHECK_EQUAL(data->messages.size(), 0u);
@@ -145,12 +145,32 @@ CAF_TEST(a refused message reaches nobody and its seq is given out again) {
   CAF_CHECK_EQUAL(seqs(b.log->received), (std::vector<uint64_t>{1}));
 }
 
+CAF_TEST(an action keeps its flag in the store in the broadcast and in the replay) {
+  start_room();
+  auto a = join("ana");
+  say(a, "ana", "waves", "", true);
+  say(a, "ana", "hi");
+  CAF_REQUIRE_EQUAL(data->messages.size(), 2u);
+  CAF_CHECK(data->messages[0].action);
+  CAF_CHECK(!data->messages[1].action);
+  auto late = join("late");
+  for (auto* m : {&a, &late}) {
+    auto msgs = m->messages();
+    CAF_REQUIRE_EQUAL(msgs.size(), 2u);
+    auto first = test::parse(msgs[0]);
+    auto second = test::parse(msgs[1]);
+    auto* action = first.if_contains("action");
+    CAF_CHECK(action != nullptr && action->is_bool() && action->get_bool());
+    CAF_CHECK(!second.contains("action"));
+  }
+}
+
 CAF_TEST(messages said while the store works go to it together) {
   start_room();
   auto a = join("ana");
   for (int i = 0; i < 5; ++i)
     self->send(room, broadcast_atom::value, a.handle, std::string{"ana"},
-               "m" + std::to_string(i), std::string{});
+               "m" + std::to_string(i), false, std::string{});
   sched.run();
   CAF_CHECK_EQUAL(seqs(a.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   CAF_CHECK_LESS(data->persist_calls, 5u); // batched: the first alone, the rest together
@@ -164,7 +184,7 @@ CAF_TEST(a burst said while the store works reaches readers that keep up without
   auto b = join("bob", 100, true);
   for (int i = 0; i < 300; ++i)
     self->send(room, broadcast_atom::value, a.handle, std::string{"ana"},
-               "m" + std::to_string(i), std::string{});
+               "m" + std::to_string(i), false, std::string{});
   sched.run();
   CAF_CHECK_EQUAL(state().dropped, 0u);
   CAF_CHECK_EQUAL(a.log->overflows + b.log->overflows, 0u);
@@ -217,7 +237,7 @@ CAF_TEST(a member that says something and leaves gets its message and sent befor
   auto a = join("ana");
   auto b = join("bob");
   self->send(room, broadcast_atom::value, a.handle, std::string{"ana"}, std::string{"bye"},
-             std::string{"\"s\""});
+             false, std::string{"\"s\""});
   self->send(room, unregister_atom::value, a.handle, std::string{"\"l\""});
   sched.run();
   auto& got = a.log->received;
@@ -286,7 +306,7 @@ CAF_TEST(a message pending when someone joins arrives exactly once) {
   // The registration waits behind the message: the message is durable and pending when the
   // registration runs, so the registration must flush it first.
   self->send(room, broadcast_atom::value, a.handle, std::string{"ana"}, std::string{"m"},
-             std::string{});
+             false, std::string{});
   self->send(room, register_atom::value, late.handle, late.credit,
              join_request{"late", "", false, 0});
   sched.run();
