@@ -1,5 +1,5 @@
-// chat_cli: a command-line actorchat client. Prints each chat message as "HH:MM from: text" and
-// sends every line typed on stdin as a message.
+// chat_cli: a command-line actorchat client. Prints each chat message as "HH:MM from: text" (an
+// action as "HH:MM * from text") and sends every line typed on stdin as a message.
 //
 //   chat_cli [ws://127.0.0.1:8080/ws | wss://host:port/ws] [--raw] [--insecure]
 //
@@ -80,7 +80,7 @@ void print_object(const std::string& line, bool raw) {
   };
   auto type = str("type");
   if (type == "welcome") {
-    std::cout << "* connected as " << str("nick") << " in " << str("room") << std::endl;
+    std::cout << "* connected as " << str("nick") << std::endl;
   } else if (type == "message") {
     std::time_t secs = 0;
     if (auto* ts = o.if_contains("ts"); ts && ts->is_number())
@@ -89,7 +89,11 @@ void print_object(const std::string& line, bool raw) {
     localtime_r(&secs, &tm);
     char hhmm[8];
     std::strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
-    std::cout << hhmm << " " << str("from") << ": " << str("text") << std::endl;
+    auto* action = o.if_contains("action");
+    if (action && action->is_bool() && action->get_bool()) // "/me waves" from the page
+      std::cout << hhmm << " * " << str("from") << " " << str("text") << std::endl;
+    else
+      std::cout << hhmm << " " << str("from") << ": " << str("text") << std::endl;
   } else {
     std::cout << line << std::endl;
   }
