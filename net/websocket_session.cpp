@@ -306,7 +306,7 @@ private:
     auto why = classify(ec);
     ctx_->metrics->connections.sub(1);
     ctx_->metrics->connections_closed[static_cast<size_t>(why)].inc();
-    std::string fields = "peer=" + peer_ + " nick=" + nick_ + " reason=" + to_string(why);
+    std::string fields = "peer=" + peer_ + " nick=" + nick_;
     if (close_sent_)
       fields += " sent_code=" + std::to_string(static_cast<uint16_t>(close_code_))
                 + " sent_reason=" + log::quote(close_reason_);
@@ -319,6 +319,7 @@ private:
       fields += " dropped=" + drop_reason_;
     if (ec != websocket::error::closed)
       fields += " error=" + log::quote(ec.message());
+    fields += std::string{" reason="} + to_string(why);
     log::info("disconnect", fields);
   }
 
