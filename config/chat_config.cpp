@@ -140,8 +140,8 @@ chat_config::chat_config() {
     .add(metrics_host, "metrics-host",
          "listen address of the separate metrics listener (only with metrics-port)")
     .add(metrics_port, "metrics-port",
-         "0 = /metrics is served on the chat port; else /metrics (and /healthz) move to their "
-         "own plain-HTTP listener on metrics-host:metrics-port")
+         "0 = /metrics is served on the chat port; else it moves to a plain-HTTP listener of "
+         "its own on metrics-host:metrics-port (which answers /healthz too)")
     .add(ping_interval, "ping-interval", "how often the server pings each client")
     .add(pong_timeout, "pong-timeout", "a client that leaves a ping unanswered this long is dropped")
     .add(write_timeout, "write-timeout", "a client whose socket accepts no bytes this long is dropped")

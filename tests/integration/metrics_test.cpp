@@ -211,6 +211,23 @@ ITEST_CASE(every line of metrics is exposition format and counters move with tra
   CAF_CHECK_EQUAL(value(closed, "actorchat_connections_closed_total{reason=\"client_closed\"}"),
                   1.0);
   CAF_CHECK_EQUAL(value(closed, "actorchat_connections_total"), 2.0);
+  // Everything was written: nothing stays queued.
+  CAF_CHECK_EQUAL(value(closed, "actorchat_send_queue_messages"), 0.0);
+}
+
+ITEST_CASE(connections refused at accept are counted by cap) {
+  // One connection at most; the metrics listener has no caps, so scrapes get through.
+  auto mport = free_port();
+  start_server({"--chat.max-connections=1", "--chat.metrics-port=" + std::to_string(mport)});
+  auto client = connect_client();
+  auto head = raw_http_head(port(), upgrade_v8(port()), io_timeout);
+  CAF_CHECK_EQUAL(status_of(head), 503);
+  auto s = scrape(mport);
+  CAF_CHECK_EQUAL(value(s, "actorchat_connections_refused_total{reason=\"server_full\"}"), 1.0);
+  CAF_CHECK_EQUAL(value(s, "actorchat_connections_refused_total{reason=\"address_full\"}"), 0.0);
+  // The refused request was an upgrade: a handshake failure with the 503 it got.
+  CAF_CHECK_EQUAL(value(s, "actorchat_handshake_failures_total{status=\"503\"}"), 1.0);
+  CAF_CHECK_EQUAL(value(s, "actorchat_handshake_failures_total{status=\"426\"}"), 0.0);
 }
 
 ITEST_CASE(rate limit hits are counted) {
