@@ -194,10 +194,11 @@ private:
 
   /// Brings the server-wide queued-objects gauge up to date with this queue's length.
   void count_queue() {
-    auto now = queue_.size();
-    if (now != queue_counted_)
-      ctx_->metrics->send_queue.add(static_cast<int64_t>(now) - static_cast<int64_t>(queue_counted_));
-    queue_counted_ = now;
+    auto now = static_cast<int64_t>(queue_.size());
+    auto before = static_cast<int64_t>(queue_counted_);
+    if (now != before)
+      ctx_->metrics->send_queue.add(now - before);
+    queue_counted_ = queue_.size();
   }
 
   /// Writes as many queued payloads as fit in one frame, joined by '\n'.
