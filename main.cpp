@@ -2,6 +2,7 @@
 // the network server together. Nothing else happens here.
 #include "actors/client.hpp"
 #include "actors/directory.hpp"
+#include "actors/metrics.hpp"
 #include "actors/nick_registry.hpp"
 #include "actors/store.hpp"
 #include "config/chat_config.hpp"
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <iostream>
 #include <random>
 #include <string>
@@ -52,8 +52,10 @@ int refuse(const std::vector<std::string>& problems) {
 }
 
 /// What every client is told and held to.
-actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config& cfg) {
+actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config& cfg,
+                                                    actorchat::metrics_ptr counters) {
   auto s = std::make_shared<actorchat::client_settings>();
+  s->metrics = std::move(counters);
   s->info.version = ACTORCHAT_VERSION;
   std::random_device rd;
   char boot[17];
@@ -96,6 +98,9 @@ int main(int argc, char** argv) {
   actorchat::log::set_level(lvl);
   actorchat::log::info("starting", "config=" + actorchat::log::quote(cfg.config_file_path) + " "
                                      + cfg.summary());
+  // Declared before the actor system: actors count into it until the last one is gone.
+  auto counters = std::make_shared<actorchat::metrics>();
+  counters->version = ACTORCHAT_VERSION;
   // The actor system is declared first so that it is destroyed last: ~actor_system waits for
   // every actor, and the sessions inside the server hold client actor handles.
   caf::actor_system sys{cfg};
@@ -104,6 +109,7 @@ int main(int argc, char** argv) {
   store_cfg.sync_full = cfg.store_sync == "full";
   store_cfg.max_messages_per_room = cfg.store_max_messages_per_room;
   store_cfg.max_age = cfg.store_max_age;
+  store_cfg.metrics = counters;
   std::string store_error;
   auto store = actorchat::spawn_store(sys, store_cfg, store_error);
   if (!store) {
@@ -118,11 +124,12 @@ int main(int argc, char** argv) {
   // member that keeps up.
   dir_cfg.room.max_batch = std::clamp<size_t>(cfg.send_queue / 2, 1, 64);
   dir_cfg.max_rooms = cfg.max_rooms;
+  dir_cfg.metrics = counters;
   actorchat::client_services services{actorchat::spawn_directory(sys, dir_cfg, store),
                                       actorchat::spawn_nick_registry(sys), store};
   int rc = 0;
   {
-    actorchat::server srv{cfg, sys, services, make_client_settings(cfg)};
+    actorchat::server srv{cfg, sys, services, make_client_settings(cfg, counters), counters};
     rc = srv.run();
   }
   // Rooms go with the directory; the store last, after the rooms' final requests.

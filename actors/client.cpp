@@ -11,6 +11,11 @@ namespace actorchat {
 
 namespace {
 
+/// The server's metrics, or null (unit tests without them).
+metrics* counters(client_pointer self) {
+  return self->state.settings->metrics.get();
+}
+
 /// How long a client waits for the directory, a room or the store before it reports "internal".
 constexpr auto request_timeout = std::chrono::seconds(30);
 
@@ -38,6 +43,8 @@ void reply(client_pointer self, payload p) {
   if (!c)
     return;
   if (!st.credit->try_acquire_reply(1)) {
+    if (auto* m = counters(self))
+      m->slow_client_drops.inc();
     c->close(close_code::policy, "send queue full: the client reads too slowly");
     self->quit();
     return;
@@ -315,14 +322,21 @@ client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection
   }
   return {
     [self](inbound_atom, const std::string& frame) {
+      auto* m = counters(self);
+      if (m)
+        m->messages_received.inc();
       switch (self->state.limiter.take(self->clock().now())) {
         case rate_limit::verdict::allow:
           break;
         case rate_limit::verdict::refuse:
+          if (m)
+            m->rate_limit_hits.inc();
           refuse_rate(self, frame);
           frames_done(self);
           return;
         case rate_limit::verdict::close:
+          if (m)
+            m->rate_limit_closes.inc();
           if (auto c = self->state.conn.lock())
             c->close(close_code::policy, "rate limit exceeded again and again");
           self->quit();
@@ -339,6 +353,9 @@ client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection
     },
     [self](ack_atom, uint32_t n) { frames_done(self, n); },
     [self](overflow_atom, const std::string&) {
+      // A client in several rooms may be dropped by more than one: it quits at the first.
+      if (auto* m = counters(self))
+        m->slow_client_drops.inc();
       if (auto c = self->state.conn.lock())
         c->close(close_code::policy, "send queue full: the client reads too slowly");
       self->quit();

@@ -7,6 +7,7 @@
 
 #include "actors/command.hpp"
 #include "actors/connection.hpp"
+#include "actors/metrics.hpp"
 #include "actors/protocol.hpp"
 #include "actors/rate_limit.hpp"
 #include "actors/store.hpp"
@@ -38,6 +39,7 @@ struct client_settings {
   size_t max_rooms = 16;   ///< chat.max-rooms-per-client
   size_t rate_limit = 0;   ///< chat.rate-limit: frames per second; 0 = no limit
   size_t rate_burst = 1;   ///< chat.rate-burst
+  metrics_ptr metrics;     ///< frames received, drops, rate-limit hits; null: not counted
 };
 
 using client_settings_ptr = std::shared_ptr<const client_settings>;

@@ -7,6 +7,15 @@
 
 namespace actorchat {
 
+namespace {
+
+void count_rooms(directory_pointer self) {
+  if (auto* m = self->state.settings.metrics.get())
+    m->rooms.set(static_cast<int64_t>(self->state.rooms.size()));
+}
+
+} // namespace
+
 directory_actor::behavior_type directory(directory_pointer self, directory_settings settings,
                                          store_actor store) {
   self->state.settings = settings;
@@ -19,6 +28,7 @@ directory_actor::behavior_type directory(directory_pointer self, directory_setti
       if (i->second.handle.address() == dm.source) {
         log::debug("room_down", "room=" + i->first);
         rooms.erase(i);
+        count_rooms(self);
         return;
       }
   });
@@ -26,6 +36,8 @@ directory_actor::behavior_type directory(directory_pointer self, directory_setti
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& kv : self->state.rooms)
       self->send_exit(kv.second.handle, msg.reason);
+    self->state.rooms.clear();
+    count_rooms(self);
     self->quit(msg.reason);
   });
   return {
@@ -40,6 +52,7 @@ directory_actor::behavior_type directory(directory_pointer self, directory_setti
                                  caf::actor_cast<directory_actor>(self));
         self->monitor(handle);
         i = st.rooms.emplace(name, directory_entry{handle, 0, 0}).first;
+        count_rooms(self);
       }
       ++i->second.joins_sent;
       return self->delegate(i->second.handle, register_atom::value, std::move(m),
@@ -63,6 +76,7 @@ directory_actor::behavior_type directory(directory_pointer self, directory_setti
         return false;
       self->demonitor(i->second.handle.address());
       rooms.erase(i);
+      count_rooms(self);
       return true;
     },
   };

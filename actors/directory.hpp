@@ -7,6 +7,7 @@
 // handed to it is it unmapped (and told to quit). A join already on its way keeps it alive.
 #pragma once
 
+#include "actors/metrics.hpp"
 #include "actors/room.hpp"
 #include "actors/store.hpp"
 #include "actors/types.hpp"
@@ -22,6 +23,7 @@ namespace actorchat {
 struct directory_settings {
   room_settings room;     ///< for every room it creates
   size_t max_rooms = 1000; ///< chat.max-rooms: live rooms at most
+  metrics_ptr metrics;     ///< the live-rooms gauge; null: not counted
 };
 
 struct directory_entry {

@@ -325,6 +325,10 @@ void discard_failed(store_state& st, const sqlite::failure& f) {
 }
 
 void note_write_failed(store_state& st, const std::string& what) {
+  if (auto* m = st.settings.metrics.get()) {
+    m->store_failures.inc();
+    m->store_healthy.set(0);
+  }
   if (st.healthy)
     log::error("store_failed", "path=" + log::quote(st.settings.path) + " error="
                                  + log::quote(what));
@@ -333,6 +337,8 @@ void note_write_failed(store_state& st, const std::string& what) {
 }
 
 void note_write_ok(store_state& st) {
+  if (auto* m = st.settings.metrics.get())
+    m->store_healthy.set(1);
   if (!st.healthy)
     log::info("store_recovered", "path=" + log::quote(st.settings.path));
   st.healthy = true;
@@ -369,8 +375,10 @@ void commit_pending(store_pointer self) {
   if (st.pending.empty())
     return;
   auto group = std::move(st.pending);
+  auto group_messages = st.pending_messages;
   st.pending.clear();
   st.pending_messages = 0;
+  auto started = std::chrono::steady_clock::now();
   std::vector<std::string> rejected(group.size());
   std::vector<std::pair<std::string, uint64_t>> floors; // (room, seq below its batch) written
   try {
@@ -400,6 +408,12 @@ void commit_pending(store_pointer self) {
     for (auto& w : group)
       w.promise.deliver(err);
     return;
+  }
+  if (auto* m = st.settings.metrics.get()) {
+    auto took = std::chrono::steady_clock::now() - started;
+    m->store_commit_time.observe(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
+    m->store_batch.observe(group_messages);
   }
   note_write_ok(st);
   for (auto& [room, floor] : floors)

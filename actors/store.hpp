@@ -6,6 +6,7 @@
 // client saw survives kill -9. The store runs detached (its own thread): SQLite blocks.
 #pragma once
 
+#include "actors/metrics.hpp"
 #include "actors/types.hpp"
 
 #include <caf/actor_system.hpp>
@@ -64,6 +65,7 @@ struct store_settings {
   caf::timespan max_age{0};               ///< retention by age, 0 = unlimited
   caf::timespan prune_interval = std::chrono::seconds(10); ///< how often retention runs
   bool detached = true; ///< own thread (SQLite blocks); false only for deterministic unit tests
+  metrics_ptr metrics;  ///< commit batch sizes, latency, failures, health; null: not counted
 };
 
 /// Opens (creating if needed) the database and spawns the detached store actor. On failure

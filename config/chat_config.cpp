@@ -135,6 +135,13 @@ chat_config::chat_config() {
          "while the server is overloaded, a client whose send queue is full and that has not "
          "taken a single message for this long is dropped (close 1008)")
     .add(log_level, "log-level", "least severe log lines written: debug, info, warn or error")
+    .add(metrics, "metrics",
+         "\"on\": serve Prometheus metrics at GET /metrics; \"off\": don't (404)")
+    .add(metrics_host, "metrics-host",
+         "listen address of the separate metrics listener (only with metrics-port)")
+    .add(metrics_port, "metrics-port",
+         "0 = /metrics is served on the chat port; else it moves to a plain-HTTP listener of "
+         "its own on metrics-host:metrics-port (which answers /healthz too)")
     .add(ping_interval, "ping-interval", "how often the server pings each client")
     .add(pong_timeout, "pong-timeout", "a client that leaves a ping unanswered this long is dropped")
     .add(write_timeout, "write-timeout", "a client whose socket accepts no bytes this long is dropped")
@@ -232,6 +239,12 @@ std::vector<std::string> chat_config::validate_values() const {
                               + std::to_string(max_message_size));
   if (log::level lvl; !log::parse_level(log_level, lvl))
     bad("log-level", "must be \"debug\", \"info\", \"warn\" or \"error\", is \"" + log_level + "\"");
+  if (metrics != "on" && metrics != "off")
+    bad("metrics", "must be \"on\" or \"off\", is \"" + metrics + "\"");
+  if (metrics_port != 0 && metrics_host.empty())
+    bad("metrics-host", "must not be empty when chat.metrics-port is set");
+  if (metrics_port != 0 && metrics_port == port)
+    bad("metrics-port", "must differ from chat.port (0 serves /metrics on chat.port itself)");
   if (store_sync != "full" && store_sync != "normal")
     bad("store-sync", "must be \"full\" or \"normal\", is \"" + store_sync + "\"");
   if (store_path.empty())
@@ -308,7 +321,9 @@ std::string chat_config::summary() const {
       << " connect-rate-per-ip=" << connect_rate_per_ip
       << " connect-burst-per-ip=" << connect_burst_per_ip << " rate-limit=" << rate_limit
       << " rate-burst=" << rate_burst << " max-frames-in-flight=" << max_frames_in_flight
-      << " slow-client-timeout=" << caf::deep_to_string(slow_client_timeout);
+      << " slow-client-timeout=" << caf::deep_to_string(slow_client_timeout)
+      << " metrics=" << metrics << " metrics-host=" << metrics_host
+      << " metrics-port=" << metrics_port;
   return out.str();
 }
 

@@ -60,6 +60,9 @@ public:
 
   // -- operations ----------------------------------------------------------------------------
   std::string log_level = "info";  ///< debug, info, warn or error
+  std::string metrics = "on";      ///< "on": serve GET /metrics; "off": don't (404)
+  std::string metrics_host = "127.0.0.1"; ///< address of the metrics listener (metrics_port)
+  uint16_t metrics_port = 0;       ///< 0: /metrics on the chat port; else its own listener
 
   // -- timing --------------------------------------------------------------------------------
   caf::timespan ping_interval = std::chrono::seconds(30);     ///< Server pings this often.

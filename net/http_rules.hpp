@@ -17,6 +17,13 @@ namespace actorchat::netio {
 /// The WebSocket endpoint.
 inline constexpr std::string_view ws_path = "/ws";
 
+/// Health for load balancers and orchestrators: 200 while accepting, 503 while draining or while
+/// the store cannot write (docs/OPERATIONS.md).
+inline constexpr std::string_view healthz_path = "/healthz";
+
+/// Prometheus metrics (chat.metrics, chat.metrics-port).
+inline constexpr std::string_view metrics_path = "/metrics";
+
 /// Which browser origins may open a WebSocket (cross-site WebSocket hijacking defence).
 struct origin_policy {
   /// Allowed origins as "scheme://host[:port]" (compared case-insensitively), or "*" for any.

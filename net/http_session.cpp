@@ -5,6 +5,7 @@
 #include "net/websocket_session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 namespace actorchat::netio {
@@ -26,15 +27,49 @@ void common_headers(http::response<Body>& res) {
   res.set(http::field::cache_control, "no-cache");
 }
 
-http::response<http::string_body> text_response(const request& req, http::status status,
-                                                std::string_view text) {
+http::response<http::string_body> body_response(const request& req, http::status status,
+                                                std::string_view content_type,
+                                                std::string body) {
   http::response<http::string_body> res{status, req.version()};
   common_headers(res);
-  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set(http::field::content_type, content_type);
   res.keep_alive(req.keep_alive());
+  auto length = body.size();
   if (req.method() != http::verb::head)
-    res.body() = std::string{text} + "\n";
+    res.body() = std::move(body);
   res.prepare_payload();
+  if (req.method() == http::verb::head)
+    res.content_length(length);
+  return res;
+}
+
+http::response<http::string_body> text_response(const request& req, http::status status,
+                                                std::string_view text) {
+  return body_response(req, status, "text/plain; charset=utf-8", std::string{text} + "\n");
+}
+
+/// The /healthz answer: 503 while draining or while the store's last commit failed, else 200.
+http::response<http::string_body> health_response(const request& req, const server_context& ctx) {
+  const auto& m = *ctx.metrics;
+  std::string body;
+  auto status = http::status::ok;
+  if (ctx.draining) {
+    status = http::status::service_unavailable;
+    body = R"({"status":"draining"})";
+  } else if (m.store_healthy.value() == 0) {
+    status = http::status::service_unavailable;
+    body = R"({"status":"store_failing","store_commit_failures":)"
+           + std::to_string(m.store_failures.value()) + "}";
+  } else {
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - m.started_mono);
+    body = R"({"status":"ok","uptime_seconds":)" + std::to_string(uptime.count())
+           + R"(,"connections":)" + std::to_string(m.connections.value()) + R"(,"rooms":)"
+           + std::to_string(m.rooms.value()) + "}";
+  }
+  auto res = body_response(req, status, "application/json", body + "\n");
+  if (status != http::status::ok)
+    res.set(http::field::retry_after, "1");
   return res;
 }
 
@@ -43,9 +78,9 @@ template <class Stream>
 class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
   http_session(Stream&& stream, context_ptr ctx, admission::verdict admitted,
-               admission::ticket ticket)
+               admission::ticket ticket, listener_role role)
     : stream_(std::move(stream)), ctx_(std::move(ctx)), admitted_(admitted),
-      ticket_(std::move(ticket)) {
+      ticket_(std::move(ticket)), role_(role) {
   }
 
   void run() {
@@ -54,6 +89,7 @@ public:
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) {
+                                  self->ctx_->metrics->handshake_failed("tls");
                                   log::debug("tls_handshake_failed",
                                              "error=" + log::quote(ec.message()));
                                   return;
@@ -86,21 +122,31 @@ private:
       return;
     }
     if (ec == http::error::header_limit) {
+      count_failure(http::status::request_header_fields_too_large);
       reply_error(http::status::request_header_fields_too_large, "request headers too large");
       return;
     }
     if (ec == http::error::body_limit) {
+      count_failure(http::status::payload_too_large);
       reply_error(http::status::payload_too_large, "request body too large");
       return;
     }
     if (ec) {
       if (ec != beast::error::timeout && ec != asio::error::operation_aborted
-          && ec != asio::error::connection_reset)
+          && ec != asio::error::connection_reset) {
+        count_failure(http::status::bad_request);
         reply_error(http::status::bad_request, "malformed request");
+      }
       return;
     }
     request req = parser_->release();
+    if (role_ == listener_role::metrics) {
+      handle(std::move(req));
+      return;
+    }
     if (admitted_ != admission::verdict::admitted) {
+      if (wants_websocket(req))
+        count_failure(http::status::service_unavailable);
       log::debug("connection_refused", "reason=" + log::quote(admission::describe(admitted_)));
       auto res = text_response(req, http::status::service_unavailable,
                                admission::describe(admitted_));
@@ -120,6 +166,7 @@ private:
   void upgrade(request&& req) {
     auto verdict = check_upgrade(req, ctx_->origins);
     if (!verdict.ok()) {
+      count_failure(verdict.status);
       log::debug("upgrade_refused", "status=" + std::to_string(static_cast<int>(verdict.status))
                                       + " reason=" + log::quote(verdict.reason));
       auto res = text_response(req, verdict.status, verdict.reason);
@@ -132,6 +179,7 @@ private:
       return;
     }
     if (ctx_->draining) {
+      count_failure(http::status::service_unavailable);
       auto res = text_response(req, http::status::service_unavailable, "server shutting down");
       res.keep_alive(false);
       reply(std::move(res));
@@ -149,7 +197,21 @@ private:
       return;
     }
     auto target = std::string_view{req.target().data(), req.target().size()};
-    if (target.substr(0, target.find('?')) == ws_path) {
+    auto path = target.substr(0, target.find('?'));
+    if (path == healthz_path) {
+      reply(health_response(req, *ctx_));
+      return;
+    }
+    if (path == metrics_path && serves_metrics()) {
+      reply(body_response(req, http::status::ok, prometheus_content_type,
+                          render_prometheus(*ctx_->metrics)));
+      return;
+    }
+    if (role_ == listener_role::metrics) {
+      reply(text_response(req, http::status::not_found, "not found"));
+      return;
+    }
+    if (path == ws_path) {
       auto res = text_response(req, http::status::upgrade_required,
                                "this is the WebSocket endpoint: connect with a WebSocket client");
       res.set(http::field::upgrade, "websocket");
@@ -199,6 +261,19 @@ private:
     reply(std::move(res));
   }
 
+  /// /metrics is served here: metrics on, and this is the listener they are served on.
+  bool serves_metrics() const {
+    if (ctx_->cfg.metrics != "on")
+      return false;
+    return role_ == listener_role::metrics || ctx_->cfg.metrics_port == 0;
+  }
+
+  /// Counts a failed upgrade (or a request too broken to tell) on the chat listener.
+  void count_failure(http::status status) {
+    if (role_ == listener_role::chat)
+      ctx_->metrics->handshake_failed(static_cast<int>(status));
+  }
+
   /// Answers a request that could not be parsed, then closes the connection.
   void reply_error(http::status status, std::string_view text) {
     request dummy;
@@ -239,6 +314,7 @@ private:
   context_ptr ctx_;
   admission::verdict admitted_;
   admission::ticket ticket_; ///< after ctx_: released before the context can go
+  listener_role role_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
@@ -246,9 +322,9 @@ private:
 } // namespace
 
 void run_http_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
-                      admission::ticket ticket) {
+                      admission::ticket ticket, listener_role role) {
   std::make_shared<http_session<plain_stream>>(plain_stream{std::move(socket)}, std::move(ctx),
-                                               admitted, std::move(ticket))
+                                               admitted, std::move(ticket), role)
     ->run();
 }
 
@@ -256,7 +332,7 @@ void run_https_session(tcp::socket socket, context_ptr ctx, admission::verdict a
                        admission::ticket ticket) {
   auto& tls = *ctx->tls;
   std::make_shared<http_session<tls_stream>>(tls_stream{std::move(socket), tls}, std::move(ctx),
-                                             admitted, std::move(ticket))
+                                             admitted, std::move(ticket), listener_role::chat)
     ->run();
 }
 

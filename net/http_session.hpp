@@ -1,5 +1,6 @@
-// http_session: one HTTP connection before any upgrade. Serves web-root, answers errors with
-// a status, and hands "/ws" upgrades to websocket_session.
+// http_session: one HTTP connection before any upgrade. Serves web-root, /healthz and /metrics,
+// answers errors with a status, and hands "/ws" upgrades to websocket_session. On the metrics
+// listener (chat.metrics-port) it serves /metrics and /healthz only.
 #pragma once
 
 #include "net/beast.hpp"
@@ -12,7 +13,7 @@ namespace actorchat::netio {
 /// for its first request and is closed. `ticket` holds an admitted connection's place (it moves
 /// on into the WebSocket session).
 void run_http_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
-                      admission::ticket ticket);
+                      admission::ticket ticket, listener_role role = listener_role::chat);
 void run_https_session(tcp::socket socket, context_ptr ctx, admission::verdict admitted,
                        admission::ticket ticket);
 

@@ -5,8 +5,8 @@
 
 namespace actorchat::netio {
 
-listener::listener(asio::io_context& ioc, context_ptr ctx)
-  : ioc_(ioc), ctx_(std::move(ctx)), acceptor_(asio::make_strand(ioc)),
+listener::listener(asio::io_context& ioc, context_ptr ctx, listener_role role)
+  : ioc_(ioc), ctx_(std::move(ctx)), role_(role), acceptor_(asio::make_strand(ioc)),
     retry_timer_(acceptor_.get_executor()) {
 }
 
@@ -58,14 +58,32 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   socket.set_option(tcp::no_delay(true), ec);
+  if (role_ == listener_role::metrics) {
+    // Scrapers and probes: no caps (the listener is meant for a private address), no TLS.
+    run_http_session(std::move(socket), ctx_, admission::verdict::admitted, {}, role_);
+    do_accept();
+    return;
+  }
   admission::ticket ticket;
   auto peer = socket.remote_endpoint(ec);
   auto verdict = ec ? admission::verdict::admitted // gone already; its session ends at once
                     : ctx_->admit.admit(peer.address(), admission::clock::now(), ticket);
+  switch (verdict) {
+    case admission::verdict::admitted: break;
+    case admission::verdict::server_full:
+      ctx_->metrics->connections_refused[static_cast<size_t>(refusal::server_full)].inc();
+      break;
+    case admission::verdict::address_full:
+      ctx_->metrics->connections_refused[static_cast<size_t>(refusal::address_full)].inc();
+      break;
+    case admission::verdict::address_rate:
+      ctx_->metrics->connections_refused[static_cast<size_t>(refusal::address_rate)].inc();
+      break;
+  }
   if (ctx_->tls)
     run_https_session(std::move(socket), ctx_, verdict, std::move(ticket));
   else
-    run_http_session(std::move(socket), ctx_, verdict, std::move(ticket));
+    run_http_session(std::move(socket), ctx_, verdict, std::move(ticket), role_);
   do_accept();
 }
 

@@ -10,7 +10,7 @@ namespace actorchat::netio {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(asio::io_context& ioc, context_ptr ctx);
+  listener(asio::io_context& ioc, context_ptr ctx, listener_role role = listener_role::chat);
 
   /// Opens, binds and listens; a failure names what went wrong.
   beast::error_code open(const tcp::endpoint& endpoint);
@@ -29,6 +29,7 @@ private:
 
   asio::io_context& ioc_;
   context_ptr ctx_;
+  listener_role role_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_; ///< backs off when accept fails (e.g. out of descriptors)
 };

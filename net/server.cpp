@@ -15,11 +15,12 @@ using namespace netio;
 
 struct server::impl {
   impl(const chat_config& c, caf::actor_system& s, client_services services,
-       client_settings_ptr settings)
+       client_settings_ptr settings, metrics_ptr counters)
     : cfg(c), ctx(std::make_shared<server_context>(c, s)), signals(ioc, SIGINT, SIGTERM),
       drain_timer(ioc) {
     ctx->services = std::move(services);
     ctx->client_settings = std::move(settings);
+    ctx->metrics = counters ? std::move(counters) : std::make_shared<metrics>();
   }
 
   const chat_config& cfg;
@@ -28,6 +29,7 @@ struct server::impl {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::shared_ptr<listener> acceptor;
+  std::shared_ptr<listener> metrics_acceptor; ///< chat.metrics-port, if set
   std::chrono::steady_clock::time_point drain_deadline;
   bool draining = false;
 
@@ -73,6 +75,38 @@ struct server::impl {
     log::info("listening", "url=" + scheme + "://" + host + ":" + std::to_string(local.port())
                              + " websocket=" + (ctx->tls ? "wss" : "ws") + "://" + host + ":"
                              + std::to_string(local.port()) + "/ws");
+    return open_metrics_listener();
+  }
+
+  /// The separate plain-HTTP listener for /metrics and /healthz (chat.metrics-port), if set.
+  bool open_metrics_listener() {
+    if (cfg.metrics_port == 0)
+      return true;
+    tcp::resolver resolver{ioc};
+    beast::error_code ec;
+    auto results = resolver.resolve(cfg.metrics_host, std::to_string(cfg.metrics_port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      log::error("startup_failed", "key=chat.metrics-host host=" + log::quote(cfg.metrics_host)
+                                     + " error=" + log::quote(ec ? ec.message() : "no address"));
+      return false;
+    }
+    metrics_acceptor = std::make_shared<listener>(ioc, ctx, listener_role::metrics);
+    auto endpoint = results.begin()->endpoint();
+    if (auto listen_ec = metrics_acceptor->open(endpoint)) {
+      log::error("startup_failed", "keys=chat.metrics-host,chat.metrics-port address="
+                                     + endpoint.address().to_string() + " port="
+                                     + std::to_string(cfg.metrics_port)
+                                     + " error=" + log::quote(listen_ec.message()));
+      return false;
+    }
+    auto local = metrics_acceptor->local_endpoint();
+    auto host = local.address().to_string();
+    if (local.address().is_v6())
+      host = "[" + host + "]";
+    log::info("metrics_listening", "url=http://" + host + ":" + std::to_string(local.port())
+                                     + std::string{metrics_path}
+                                     + " metrics=" + cfg.metrics);
     return true;
   }
 
@@ -86,10 +120,12 @@ struct server::impl {
     }
     draining = true;
     ctx->draining = true;
+    ctx->metrics->draining.set(1);
     auto clients = ctx->sessions.snapshot();
     log::info("shutdown_started", "signal=" + std::to_string(signo) + " clients="
                                     + std::to_string(clients.size()));
-    acceptor->stop();
+    // The listeners stay open until the io_context stops: new upgrades get 503 (http_session)
+    // and /healthz says "draining", so that load balancers stop sending clients here.
     for (auto& c : clients)
       c->close(close_code::going_away, "server shutting down");
     // Leave a fifth of the budget for the actor system to wind down after the network.
@@ -116,8 +152,9 @@ struct server::impl {
 };
 
 server::server(const chat_config& cfg, caf::actor_system& sys, client_services services,
-               client_settings_ptr settings)
-  : impl_(std::make_unique<impl>(cfg, sys, std::move(services), std::move(settings))) {
+               client_settings_ptr settings, metrics_ptr counters)
+  : impl_(std::make_unique<impl>(cfg, sys, std::move(services), std::move(settings),
+                                 std::move(counters))) {
 }
 
 server::~server() = default;
@@ -128,6 +165,8 @@ int server::run() {
     return 1;
   d.signals.async_wait([&d](const beast::error_code& ec, int signo) { d.on_signal(ec, signo); });
   d.acceptor->run();
+  if (d.metrics_acceptor)
+    d.metrics_acceptor->run();
   std::vector<std::thread> threads;
   for (size_t i = 1; i < d.cfg.io_threads; ++i)
     threads.emplace_back([&d] { d.ioc.run(); });

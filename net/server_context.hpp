@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/client.hpp"
+#include "actors/metrics.hpp"
 #include "actors/protocol.hpp"
 #include "actors/types.hpp"
 #include "config/chat_config.hpp"
@@ -39,7 +40,12 @@ struct server_context {
   std::atomic<bool> draining{false};         ///< shutting down: refuse new upgrades
   admission admit;                           ///< connection caps (checked at accept)
   origin_policy origins;                     ///< chat.allowed-origins, require-origin
+  metrics_ptr metrics;                       ///< never null
 };
+
+/// What a listener serves: the chat (web-root, /ws, /healthz and, unless it moved, /metrics),
+/// or only /metrics and /healthz (chat.metrics-port).
+enum class listener_role { chat, metrics };
 
 using context_ptr = std::shared_ptr<server_context>;
 

@@ -54,6 +54,7 @@ public:
   ~websocket_session() override {
     if (actor_)
       caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+    ctx_->metrics->send_queue.sub(static_cast<int64_t>(queue_counted_));
   }
 
   void run(request req) {
@@ -112,6 +113,7 @@ private:
 
   void on_accept(beast::error_code ec) {
     if (ec) {
+      ctx_->metrics->handshake_failed("other");
       log::info("handshake_failed", "peer=" + peer_ + " error=" + log::quote(ec.message()));
       return;
     }
@@ -127,6 +129,8 @@ private:
     auto self = this->shared_from_this();
     ctx_->sessions.add(self);
     registered_ = true;
+    ctx_->metrics->connections_opened.inc();
+    ctx_->metrics->connections.add(1);
     actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, window_, nick_,
                           ctx_->services, ctx_->client_settings, autojoin_);
     log::info("connect", "peer=" + peer_ + " nick=" + nick_);
@@ -183,8 +187,18 @@ private:
       return;
     }
     queue_.insert(queue_.end(), batch->begin(), batch->end());
+    count_queue();
     if (writing_ == 0)
       do_write();
+  }
+
+  /// Brings the server-wide queued-objects gauge up to date with this queue's length.
+  void count_queue() {
+    auto now = static_cast<int64_t>(queue_.size());
+    auto before = static_cast<int64_t>(queue_counted_);
+    if (now != before)
+      ctx_->metrics->send_queue.add(now - before);
+    queue_counted_ = queue_.size();
   }
 
   /// Writes as many queued payloads as fit in one frame, joined by '\n'.
@@ -206,6 +220,7 @@ private:
       ++n;
     }
     writing_ = n;
+    ctx_->metrics->send_queue_depth.observe(queue_.size());
     write_started_ = clock::now();
     schedule(write_started_ + ctx_->cfg.write_timeout);
     ws_.text(true);
@@ -217,11 +232,14 @@ private:
     auto n = writing_;
     writing_ = 0;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    count_queue();
     credit_->release(static_cast<uint32_t>(n));
     if (ec) {
       abort_connection();
       return;
     }
+    ctx_->metrics->messages_delivered.inc(n);
+    ctx_->metrics->frames_sent.inc();
     if (close_requested_)
       send_close();
     else
@@ -240,6 +258,7 @@ private:
     close_reason_ = clip_reason(std::move(reason));
     auto unsent = queue_.size() - writing_;
     queue_.resize(writing_);
+    count_queue();
     if (credit_)
       credit_->release(static_cast<uint32_t>(unsent));
     if (writing_ == 0)
@@ -285,17 +304,49 @@ private:
     }
     if (!registered_)
       return; // handshake never completed; on_accept logged it
+    auto why = classify(ec);
+    ctx_->metrics->connections.sub(1);
+    ctx_->metrics->connections_closed[static_cast<size_t>(why)].inc();
     std::string fields = "peer=" + peer_ + " nick=" + nick_;
     if (close_sent_)
       fields += " sent_code=" + std::to_string(static_cast<uint16_t>(close_code_))
                 + " sent_reason=" + log::quote(close_reason_);
-    if (ws_.reason().code != websocket::close_code::none)
+    if (ws_.reason().code != websocket::close_code::none) {
       fields += " peer_code=" + std::to_string(ws_.reason().code);
+      if (!ws_.reason().reason.empty())
+        fields += " peer_reason=" + log::quote(std::string{ws_.reason().reason.c_str()});
+    }
     if (!drop_reason_.empty())
       fields += " dropped=" + drop_reason_;
     if (ec != websocket::error::closed)
       fields += " error=" + log::quote(ec.message());
+    fields += std::string{" reason="} + to_string(why);
     log::info("disconnect", fields);
+  }
+
+  /// Why the connection ended (metrics label and log field); `ec` ended the read loop.
+  close_reason classify(const beast::error_code& ec) const {
+    if (drop_reason_ == "pong_timeout")
+      return close_reason::pong_timeout;
+    if (drop_reason_ == "write_timeout")
+      return close_reason::write_timeout;
+    if (close_sent_) {
+      switch (close_code_) {
+        case close_code::going_away: return close_reason::going_away;
+        case close_code::policy: return close_reason::policy;
+        case close_code::too_big: return close_reason::too_big;
+        case close_code::bad_payload: return close_reason::invalid_utf8;
+        case close_code::unsupported: return close_reason::binary_frame;
+        default: return close_reason::other;
+      }
+    }
+    if (ec == websocket::error::closed || ws_.reason().code != websocket::close_code::none)
+      return close_reason::client_closed;
+    if (ec == websocket::error::message_too_big)
+      return close_reason::too_big; // Beast closed with 1009
+    if (ec.category() == beast::error_code{websocket::error::closed}.category())
+      return close_reason::protocol_error; // Beast closed with 1002
+    return close_reason::network_error;
   }
 
   // -- keepalive and write deadline ---------------------------------------------------------
@@ -377,6 +428,7 @@ private:
   std::deque<payload> queue_;                 ///< the write queue; front writing_ are in flight
   std::vector<asio::const_buffer> write_buffers_;
   size_t writing_ = 0;                        ///< payloads in the write in progress
+  size_t queue_counted_ = 0;                  ///< queue_.size() as counted in metrics
   clock::time_point write_started_;
 
   bool close_requested_ = false;

@@ -174,6 +174,10 @@ CAF_TEST(a client that stops reading is dropped with 1008 and the others lose no
   CAF_CHECK_EQUAL(first_gap(slow_seqs, 1), slow_seqs.size());
   CAF_CHECK_LESS(static_cast<int64_t>(slow_seqs.size()), sent);
   CAF_CHECK(proc.stderr_text().find("slow_client_dropped") != std::string::npos);
+  // And counted once in /metrics (by the client actor, before it closed the connection).
+  auto metrics = http_request(port(), "GET", "/metrics");
+  CAF_CHECK_EQUAL(metrics.status, 200);
+  CAF_CHECK(metrics.body.find("\nactorchat_slow_client_drops_total 1\n") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

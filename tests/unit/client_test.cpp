@@ -38,6 +38,7 @@ struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<test::store_data> data = std::make_shared<test::store_data>();
   client_services services;
   client_settings_ptr settings;
+  metrics_ptr counters = std::make_shared<metrics>();
   std::vector<client_actor> clients; ///< every client started, to stop them at the end
 
   fixture() {
@@ -51,6 +52,7 @@ struct fixture : test_coordinator_fixture<> {
     s->info = server_info{"9.9.9", "b00t", 4096, 64, 5, 2, 200};
     s->limits.max_message_size = 4096;
     s->max_rooms = 2;
+    s->metrics = counters;
     settings = s;
     sched.run();
   }
@@ -272,6 +274,8 @@ CAF_TEST(overflow closes the connection with 1008 and ends the actor) {
          from(self).to(a.actor).with(overflow_atom::value, std::string{"lobby"}));
   CAF_REQUIRE_EQUAL(a.conn->closes.size(), 1u);
   CAF_CHECK_EQUAL(static_cast<int>(a.conn->closes[0].first), 1008);
+  auto drops = counters->slow_client_drops.value();
+  CAF_CHECK_EQUAL(drops, 1u);
 }
 
 CAF_TEST(a client whose connection is gone does not crash on delivery) {
@@ -336,6 +340,12 @@ CAF_TEST(frames over the rate limit are refused with their id and then the clien
   CAF_REQUIRE_EQUAL(a.conn->closes.size(), 1u);
   CAF_CHECK_EQUAL(static_cast<int>(a.conn->closes[0].first), 1008);
   CAF_CHECK_EQUAL(of_type(a.sent(), "message").size(), 2u);
+  auto received = counters->messages_received.value();
+  auto hits = counters->rate_limit_hits.value();
+  auto closes = counters->rate_limit_closes.value();
+  CAF_CHECK_EQUAL(received, 4u);
+  CAF_CHECK_EQUAL(hits, 1u);
+  CAF_CHECK_EQUAL(closes, 1u);
 }
 
 CAF_TEST(the rate limit refills with time) {

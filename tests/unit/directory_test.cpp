@@ -13,6 +13,7 @@ namespace {
 
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<test::store_data> data = std::make_shared<test::store_data>();
+  metrics_ptr counters = std::make_shared<metrics>();
   store_actor store;
   directory_actor dir;
 
@@ -21,6 +22,7 @@ struct fixture : test_coordinator_fixture<> {
     directory_settings settings;
     settings.max_rooms = 2;
     settings.room.idle_timeout = std::chrono::seconds(5);
+    settings.metrics = counters;
     dir = spawn_directory(sys, settings, store);
     sched.run();
   }
@@ -106,6 +108,26 @@ CAF_TEST(an empty room retires after its idle time and comes back from the store
   CAF_CHECK_NOT_EQUAL(again.room, a.room);
   auto& st = deref<room_actor::stateful_base<room_state>>(again.room).state;
   CAF_CHECK_EQUAL(st.last_seq, 1u); // recovered
+}
+
+CAF_TEST(the live rooms gauge follows creation and retirement) {
+  CAF_CHECK_EQUAL(counters->rooms.value(), 0);
+  auto a = join("dev");
+  auto b = join("ops");
+  join("dev");
+  CAF_CHECK_EQUAL(counters->rooms.value(), 2);
+  anon_send_exit(a.member, caf::exit_reason::kill);
+  sched.run();
+  sched.trigger_timeouts(); // dev's idle timer
+  sched.run();
+  CAF_CHECK_EQUAL(state().rooms.count("dev"), 1u); // the second member is still in it
+  CAF_CHECK_EQUAL(counters->rooms.value(), 2);
+  anon_send_exit(b.member, caf::exit_reason::kill);
+  sched.run();
+  sched.trigger_timeouts();
+  sched.run();
+  CAF_CHECK_EQUAL(state().rooms.count("ops"), 0u);
+  CAF_CHECK_EQUAL(counters->rooms.value(), 1);
 }
 
 CAF_TEST(a room with a join on its way does not retire) {

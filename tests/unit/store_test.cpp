@@ -736,6 +736,28 @@ CAF_TEST(a full disk fails the whole group and the store recovers when space is 
   CAF_CHECK_EQUAL(fault::db_opens.load(), opens); // SQLITE_FULL keeps the connection
 }
 
+CAF_TEST(commits and failures are counted and health follows the last commit) {
+  auto m = std::make_shared<metrics>();
+  settings.path = file();
+  settings.metrics = m;
+  CAF_REQUIRE_EQUAL(open(), "");
+  CAF_CHECK_EQUAL(persist(batch("a", 1, 3)), uint64_t{3});
+  auto first = m->store_batch.read();
+  CAF_CHECK_EQUAL(first.cumulative.back(), 1u); // one commit
+  CAF_CHECK_EQUAL(first.sum, 3u);               // of three messages
+  CAF_CHECK_EQUAL(m->store_commit_time.read().cumulative.back(), 1u);
+  CAF_CHECK_EQUAL(m->store_healthy.value(), 1);
+  fault::write_error = SQLITE_FULL;
+  CAF_CHECK(!persist(batch("a", 4, 1)));
+  CAF_CHECK_EQUAL(m->store_healthy.value(), 0);
+  CAF_CHECK_EQUAL(m->store_failures.value(), 1u);
+  CAF_CHECK_EQUAL(m->store_batch.read().cumulative.back(), 1u); // failures are not observed
+  fault::clear();
+  CAF_CHECK_EQUAL(persist(batch("a", 4, 1)), uint64_t{4});
+  CAF_CHECK_EQUAL(m->store_healthy.value(), 1);
+  CAF_CHECK_EQUAL(m->store_batch.read().cumulative.back(), 2u);
+}
+
 CAF_TEST(an IO error reopens the database before the next attempt) {
   settings.path = file();
   CAF_REQUIRE_EQUAL(open(), "");
