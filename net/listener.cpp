@@ -31,14 +31,6 @@ void listener::run() {
   asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
 }
 
-void listener::stop() {
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-    beast::error_code ignored;
-    self->retry_timer_.cancel();
-    self->acceptor_.close(ignored);
-  });
-}
-
 void listener::do_accept() {
   acceptor_.async_accept(asio::make_strand(ioc_),
                          beast::bind_front_handler(&listener::on_accept, shared_from_this()));

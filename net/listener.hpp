@@ -17,11 +17,9 @@ public:
 
   tcp::endpoint local_endpoint() const;
 
-  /// Starts accepting.
+  /// Starts accepting. It accepts until the io_context stops: during a drain, new upgrades are
+  /// answered 503 and /healthz "draining" (net/http_session.cpp), which needs the socket open.
   void run();
-
-  /// Stops accepting (thread-safe). Established connections are not affected.
-  void stop();
 
 private:
   void do_accept();
