@@ -55,10 +55,18 @@ constexpr uint64_t max_db_seq = static_cast<uint64_t>(std::numeric_limits<int64_
 
 using prune_atom = caf::atom_constant<caf::atom("prune")>;          ///< ticker: start a round
 using prune_step_atom = caf::atom_constant<caf::atom("prunestep")>; ///< next chunk of a round
+using probe_atom = caf::atom_constant<caf::atom("probe")>; ///< while unhealthy: try a write
 
-/// The public interface plus the retention messages, which only the store and its ticker send.
+/// The public interface plus the retention and probe messages, which only the store (and its
+/// ticker) sends itself.
 using store_impl_actor = store_actor::extend<caf::reacts_to<prune_atom>,
-                                             caf::reacts_to<prune_step_atom>>;
+                                             caf::reacts_to<prune_step_atom>,
+                                             caf::reacts_to<probe_atom>>;
+
+/// While the last write failed, the store tries a small write this often by itself: health
+/// (/healthz, actorchat_store_healthy) must come back when the disk does, also on a node that
+/// nobody talks to because it reports unhealthy.
+constexpr auto probe_interval = std::chrono::seconds(2);
 
 // -- schema and connection -----------------------------------------------------------------------
 
@@ -261,6 +269,7 @@ struct store_state {
   std::vector<pending_write> pending;
   size_t pending_messages = 0;
   bool healthy = true;
+  bool probe_armed = false; ///< a probe_atom is on its way
   std::string last_error; ///< of the last failed write, while unhealthy
   /// Rooms whose rows above this seq belong only to transactions that reported failure. Such
   /// rows can still be in the file (their fsync failed, the close could not checkpoint, WAL
@@ -324,9 +333,10 @@ void discard_failed(store_state& st, const sqlite::failure& f) {
     st.conn.reset();
 }
 
-void note_write_failed(store_state& st, const std::string& what) {
+void note_write_failed(store_state& st, const std::string& what, bool count = true) {
   if (auto* m = st.settings.metrics.get()) {
-    m->store_failures.inc();
+    if (count)
+      m->store_failures.inc();
     m->store_healthy.set(0);
   }
   if (st.healthy)
@@ -343,6 +353,37 @@ void note_write_ok(store_state& st) {
     log::info("store_recovered", "path=" + log::quote(st.settings.path));
   st.healthy = true;
   st.last_error.clear();
+}
+
+/// Schedules the next probe unless one is on its way.
+void arm_probe(store_pointer self) {
+  auto& st = self->state;
+  if (st.probe_armed)
+    return;
+  st.probe_armed = true;
+  self->delayed_send(self, probe_interval, probe_atom::value);
+}
+
+/// While unhealthy: the smallest real write (page 1 of the file, through the WAL and its fsync),
+/// reopening the database first where a failure closed it. A failed probe is not counted in
+/// store_commit_failures (it is no client's message), it only keeps the store unhealthy.
+void probe(store_pointer self) {
+  auto& st = self->state;
+  st.probe_armed = false;
+  if (st.healthy)
+    return; // a commit succeeded meanwhile
+  try {
+    auto& c = connect(st);
+    c.begin.exec();
+    c.db.exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+    c.commit.exec();
+  } catch (const sqlite::failure& f) {
+    discard_failed(st, f);
+    note_write_failed(st, f.what(), false);
+    arm_probe(self);
+    return;
+  }
+  note_write_ok(st);
 }
 
 // -- persisting ----------------------------------------------------------------------------------
@@ -399,6 +440,7 @@ void commit_pending(store_pointer self) {
   } catch (const sqlite::failure& f) {
     discard_failed(st, f);
     note_write_failed(st, f.what());
+    arm_probe(self);
     for (auto& [room, floor] : floors) {
       auto [i, added] = st.unacked_above.emplace(room, floor);
       if (!added)
@@ -619,6 +661,10 @@ store_impl_actor::behavior_type store(store_pointer self, store_settings setting
     [self](prune_step_atom) {
       commit_pending(self);
       prune_step(self);
+    },
+    [self](probe_atom) {
+      commit_pending(self);
+      probe(self);
     },
   };
 }

@@ -758,6 +758,36 @@ CAF_TEST(commits and failures are counted and health follows the last commit) {
   CAF_CHECK_EQUAL(m->store_batch.read().cumulative.back(), 2u);
 }
 
+CAF_TEST(an unhealthy store probes by itself and recovers without traffic) {
+  auto m = std::make_shared<metrics>();
+  settings.path = file();
+  settings.metrics = m;
+  CAF_REQUIRE_EQUAL(open(), "");
+  CAF_CHECK_EQUAL(persist(batch("a", 1, 1)), uint64_t{1});
+  fault::write_error = SQLITE_IOERR_WRITE;
+  CAF_CHECK(!persist(batch("a", 2, 1, "-lost")));
+  CAF_CHECK_EQUAL(m->store_healthy.value(), 0);
+  CAF_CHECK_EQUAL(m->store_failures.value(), 1u);
+  // While the disk still fails, each probe fails too: still unhealthy, and a probe is no
+  // client's commit, so the failure counter stays.
+  auto opens = fault::db_opens.load();
+  for (int i = 0; i < 3; ++i) {
+    sched.advance_time(std::chrono::seconds(2));
+    sched.run();
+    CAF_CHECK_EQUAL(m->store_healthy.value(), 0);
+  }
+  CAF_CHECK_EQUAL(m->store_failures.value(), 1u);
+  CAF_CHECK(fault::db_opens.load() > opens); // each probe tried to reopen
+  // The disk is back; nobody writes, and yet the store is healthy again after one interval.
+  fault::clear();
+  sched.advance_time(std::chrono::seconds(2));
+  sched.run();
+  CAF_CHECK_EQUAL(m->store_healthy.value(), 1);
+  CAF_CHECK_EQUAL(health(), std::make_pair(true, std::string{}));
+  CAF_CHECK_EQUAL(persist(batch("a", 2, 1, "-retry")), uint64_t{2});
+  CAF_CHECK_EQUAL(m->store_failures.value(), 1u);
+}
+
 CAF_TEST(an IO error reopens the database before the next attempt) {
   settings.path = file();
   CAF_REQUIRE_EQUAL(open(), "");
