@@ -1,5 +1,6 @@
 #include "config/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -63,13 +64,29 @@ void write(level lvl, std::string_view event, std::string_view fields) {
 }
 
 std::string quote(std::string_view value) {
-  if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string_view::npos)
+  auto is_control = [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  };
+  bool plain = !value.empty() && value.find_first_of(" \"=\\") == std::string_view::npos
+               && std::none_of(value.begin(), value.end(), is_control);
+  if (plain)
     return std::string{value};
+  // Peers choose some values (close reasons, nicknames): a control byte (a newline, a terminal
+  // escape) must not start a forged line or rewrite the operator's terminal.
+  static constexpr char hex[] = "0123456789abcdef";
   std::string out = "\"";
   for (char c : value) {
-    if (c == '"' || c == '\\')
+    if (c == '"' || c == '\\') {
       out.push_back('\\');
-    out.push_back(c == '\n' ? ' ' : c);
+      out.push_back(c);
+    } else if (is_control(c)) {
+      auto u = static_cast<unsigned char>(c);
+      out.append("\\x").push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0xf]);
+    } else {
+      out.push_back(c);
+    }
   }
   out.push_back('"');
   return out;
