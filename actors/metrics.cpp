@@ -233,9 +233,9 @@ std::string render_prometheus(const metrics& m) {
 
   w.family("actorchat_connections", "WebSocket connections open now.", "gauge");
   w.sample("actorchat_connections", {}, m.connections.value());
-  w.family("actorchat_connections_total", "WebSocket connections opened (upgrades completed).",
+  w.family("actorchat_connections_opened_total", "WebSocket connections opened (upgrades completed).",
            "counter");
-  w.sample("actorchat_connections_total", {}, m.connections_opened.value());
+  w.sample("actorchat_connections_opened_total", {}, m.connections_opened.value());
   w.family("actorchat_connections_closed_total", "WebSocket connections closed, by reason.",
            "counter");
   for (size_t i = 0; i < close_reason_count; ++i)

@@ -2,8 +2,9 @@
 //
 // One `metrics` object per server, created by main and shared (metrics_ptr) with the store, the
 // directory and its rooms, the clients and the network layer; each counts where the event
-// happens. Hot paths pay one relaxed atomic add per event: no lock, no allocation (histograms
-// have fixed buckets, allocated once). Values are read only by the /metrics handler
+// happens. Hot paths pay relaxed atomic adds (one per counter, two per histogram observation),
+// each on a cache line of its own: no lock, no allocation (histograms have fixed buckets,
+// allocated once). Values are read only by the /metrics handler
 // (render_prometheus) and /healthz, so a scrape sees each value as of some moment during the
 // scrape, not one consistent snapshot of all of them; Prometheus does not ask for more.
 //
@@ -22,8 +23,13 @@
 
 namespace actorchat {
 
+/// Each counter and gauge has a cache line of its own: they are written from different threads
+/// (Asio's for frames written, CAF's for frames received, ...), and neighbours on one line
+/// would make every add on one thread invalidate the others' caches (false sharing).
+inline constexpr size_t cache_line = 64;
+
 /// A monotonically increasing count (exposed as NAME_total).
-class counter {
+class alignas(cache_line) counter {
 public:
   void inc(uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
@@ -33,7 +39,7 @@ private:
 };
 
 /// A value that goes up and down.
-class gauge {
+class alignas(cache_line) gauge {
 public:
   void set(int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
   void add(int64_t n) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
@@ -71,7 +77,7 @@ private:
   std::vector<uint64_t> bounds_;
   double divisor_;
   std::unique_ptr<std::atomic<uint64_t>[]> buckets_; ///< bounds_.size() + 1, not cumulative
-  std::atomic<uint64_t> sum_{0};
+  alignas(cache_line) std::atomic<uint64_t> sum_{0};
 };
 
 /// Why a WebSocket connection ended (actorchat_connections_closed_total{reason}).

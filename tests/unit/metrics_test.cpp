@@ -137,7 +137,7 @@ CAF_TEST(the full rendering is valid and names every family once) {
   }
   for (auto name : {"actorchat_build_info", "process_start_time_seconds",
                     "actorchat_uptime_seconds", "actorchat_draining", "actorchat_connections",
-                    "actorchat_connections_total", "actorchat_connections_closed_total",
+                    "actorchat_connections_opened_total", "actorchat_connections_closed_total",
                     "actorchat_connections_refused_total", "actorchat_handshake_failures_total",
                     "actorchat_messages_received_total", "actorchat_messages_delivered_total",
                     "actorchat_frames_sent_total", "actorchat_slow_client_drops_total",
@@ -148,7 +148,7 @@ CAF_TEST(the full rendering is valid and names every family once) {
                     "actorchat_store_commit_failures_total", "actorchat_store_healthy"})
     CAF_CHECK(typed.count(name) == 1);
   CAF_CHECK(contains_line(text, "actorchat_build_info{version=\"1.2.3 \\\"beta\\\"\"} 1"));
-  CAF_CHECK(contains_line(text, "actorchat_connections_total 3"));
+  CAF_CHECK(contains_line(text, "actorchat_connections_opened_total 3"));
   CAF_CHECK(contains_line(text, "actorchat_connections 2"));
   CAF_CHECK(contains_line(text, "actorchat_connections_closed_total{reason=\"policy\"} 1"));
   CAF_CHECK(contains_line(text, "actorchat_store_commit_duration_seconds_bucket{le=\"0.001\"} 0"));
