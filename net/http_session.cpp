@@ -48,6 +48,13 @@ http::response<http::string_body> text_response(const request& req, http::status
   return body_response(req, status, "text/plain; charset=utf-8", std::string{text} + "\n");
 }
 
+/// True for GET or HEAD /healthz (any query string).
+bool is_healthz(const request& req) {
+  auto target = std::string_view{req.target().data(), req.target().size()};
+  return (req.method() == http::verb::get || req.method() == http::verb::head)
+         && target.substr(0, target.find('?')) == healthz_path;
+}
+
 /// The /healthz answer: 503 while draining or while the store's last commit failed, else 200.
 http::response<http::string_body> health_response(const request& req, const server_context& ctx) {
   const auto& m = *ctx.metrics;
@@ -145,6 +152,13 @@ private:
       return;
     }
     if (admitted_ != admission::verdict::admitted) {
+      if (is_healthz(req)) {
+        // A probe still learns the server's health; the connection ends with the answer.
+        auto res = health_response(req, *ctx_);
+        res.keep_alive(false);
+        reply(std::move(res));
+        return;
+      }
       if (wants_websocket(req))
         count_failure(http::status::service_unavailable);
       log::debug("connection_refused", "reason=" + log::quote(admission::describe(admitted_)));

@@ -137,6 +137,10 @@ private:
     last_ping_at_ = clock::now();
     schedule(last_ping_at_ + cfg.ping_interval);
     do_read();
+    // A drain that began between the check above and sessions.add took its snapshot without
+    // this session: close it here (the registry's mutex orders the two, so one of them sees it).
+    if (ctx_->draining)
+      start_close(close_code::going_away, "server shutting down");
   }
 
   // -- reading (the one reader) -------------------------------------------------------------

@@ -152,7 +152,7 @@ ITEST_CASE(every line of metrics is exposition format and counters move with tra
   // Scrapes are new connections each: no cap on their rate.
   start_server({"--chat.rate-limit=0", "--chat.connect-rate-per-ip=0"});
   auto before = scrape(port());
-  CAF_CHECK_EQUAL(value(before, "actorchat_connections_total"), 0.0);
+  CAF_CHECK_EQUAL(value(before, "actorchat_connections_opened_total"), 0.0);
   CAF_CHECK_EQUAL(value(before, "actorchat_connections"), 0.0);
   size_t build_infos = 0;
   for (auto& [series, v] : before.samples)
@@ -180,7 +180,7 @@ ITEST_CASE(every line of metrics is exposition format and counters move with tra
 
   auto after = scrape_until(port(), "actorchat_messages_received_total",
                             [](double v) { return v >= 5; });
-  CAF_CHECK_EQUAL(value(after, "actorchat_connections_total"), 2.0);
+  CAF_CHECK_EQUAL(value(after, "actorchat_connections_opened_total"), 2.0);
   CAF_CHECK_EQUAL(value(after, "actorchat_connections"), 2.0);
   CAF_CHECK_EQUAL(value(after, "actorchat_messages_received_total"), 5.0);
   // Each peer got at least a welcome, a joined, the presence events and B the five messages.
@@ -210,7 +210,7 @@ ITEST_CASE(every line of metrics is exposition format and counters move with tra
   auto closed = scrape_until(port(), "actorchat_connections", [](double v) { return v == 1; });
   CAF_CHECK_EQUAL(value(closed, "actorchat_connections_closed_total{reason=\"client_closed\"}"),
                   1.0);
-  CAF_CHECK_EQUAL(value(closed, "actorchat_connections_total"), 2.0);
+  CAF_CHECK_EQUAL(value(closed, "actorchat_connections_opened_total"), 2.0);
   // Everything was written: nothing stays queued.
   CAF_CHECK_EQUAL(value(closed, "actorchat_send_queue_messages"), 0.0);
 }
@@ -228,6 +228,11 @@ ITEST_CASE(connections refused at accept are counted by cap) {
   // The refused request was an upgrade: a handshake failure with the 503 it got.
   CAF_CHECK_EQUAL(value(s, "actorchat_handshake_failures_total{status=\"503\"}"), 1.0);
   CAF_CHECK_EQUAL(value(s, "actorchat_handshake_failures_total{status=\"426\"}"), 0.0);
+  // A health probe on a full server still learns the health (not a plain-text "server full").
+  auto health = http_request(port(), "GET", "/healthz");
+  CAF_CHECK_EQUAL(health.status, 200);
+  CAF_CHECK_EQUAL(health.content_type, "application/json");
+  CAF_CHECK(contains(health.body, R"("status":"ok")"));
 }
 
 ITEST_CASE(rate limit hits are counted) {
@@ -291,7 +296,7 @@ ITEST_CASE(metrics move to their own port and off the chat port) {
                                    + "/metrics",
                                  io_timeout));
   auto s = scrape(mport);
-  CAF_CHECK_EQUAL(value(s, "actorchat_connections_total"), 0.0);
+  CAF_CHECK_EQUAL(value(s, "actorchat_connections_opened_total"), 0.0);
   CAF_CHECK_EQUAL(http_request(port(), "GET", "/metrics").status, 404);
   CAF_CHECK_EQUAL(http_request(port(), "GET", "/healthz").status, 200);
   CAF_CHECK_EQUAL(http_request(mport, "GET", "/healthz").status, 200);
@@ -300,7 +305,7 @@ ITEST_CASE(metrics move to their own port and off the chat port) {
   CAF_CHECK_EQUAL(http_request(mport, "GET", "/ws").status, 404);
   // Chat traffic on the chat port shows on the metrics port.
   auto client = connect_client();
-  scrape_until(mport, "actorchat_connections_total", [](double v) { return v == 1; });
+  scrape_until(mport, "actorchat_connections_opened_total", [](double v) { return v == 1; });
 }
 
 ITEST_CASE(metrics off answers 404 and healthz stays) {
