@@ -269,6 +269,12 @@ PRAGMA user_version = 1;
 COMMIT;
 )sql";
 
+/// How many values `h` observed, by value: CAF_CHECK_EQUAL keeps references to its arguments,
+/// which must not point into a temporary snapshot.
+uint64_t observations(const histogram& h) {
+  return h.read().cumulative.back();
+}
+
 /// A store on the deterministic test scheduler in a fresh temp directory, asked one request at
 /// a time (or several queued at once where a test says so).
 struct fixture : test_coordinator_fixture<> {
@@ -745,17 +751,17 @@ CAF_TEST(commits and failures are counted and health follows the last commit) {
   auto first = m->store_batch.read();
   CAF_CHECK_EQUAL(first.cumulative.back(), 1u); // one commit
   CAF_CHECK_EQUAL(first.sum, 3u);               // of three messages
-  CAF_CHECK_EQUAL(m->store_commit_time.read().cumulative.back(), 1u);
+  CAF_CHECK_EQUAL(observations(m->store_commit_time), 1u);
   CAF_CHECK_EQUAL(m->store_healthy.value(), 1);
   fault::write_error = SQLITE_FULL;
   CAF_CHECK(!persist(batch("a", 4, 1)));
   CAF_CHECK_EQUAL(m->store_healthy.value(), 0);
   CAF_CHECK_EQUAL(m->store_failures.value(), 1u);
-  CAF_CHECK_EQUAL(m->store_batch.read().cumulative.back(), 1u); // failures are not observed
+  CAF_CHECK_EQUAL(observations(m->store_batch), 1u); // failures are not observed
   fault::clear();
   CAF_CHECK_EQUAL(persist(batch("a", 4, 1)), uint64_t{4});
   CAF_CHECK_EQUAL(m->store_healthy.value(), 1);
-  CAF_CHECK_EQUAL(m->store_batch.read().cumulative.back(), 2u);
+  CAF_CHECK_EQUAL(observations(m->store_batch), 2u);
 }
 
 CAF_TEST(an unhealthy store probes by itself and recovers without traffic) {
