@@ -118,7 +118,10 @@ private:
       return;
     }
     if (ctx_->draining) {
-      // Shutdown began while this handshake was in flight.
+      // Shutdown began while this handshake was in flight: the upgrade completed (101 sent)
+      // and the connection closes at once; counted as opened and closed, never as open now.
+      ctx_->metrics->connections_opened.inc();
+      ctx_->metrics->connections_closed[static_cast<size_t>(close_reason::going_away)].inc();
       start_close(close_code::going_away, "server shutting down");
       return;
     }
