@@ -41,7 +41,9 @@ std::string family_of(const std::string& name, const std::map<std::string, std::
 }
 
 /// Parses a text exposition: every line must be a HELP or TYPE comment or a sample; every sample
-/// must follow its family's TYPE line; no family is declared twice; values are numbers.
+/// must follow its family's TYPE line; no family is declared twice and none is split by another;
+/// values are numbers; every HELP has its TYPE. Histograms: `le` ascending, counts cumulative,
+/// the last bucket le="+Inf" and equal to _count.
 scrape_result parse_exposition(const std::string& text) {
   static const std::regex help{R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) [^\n]*)"};
   static const std::regex type{R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))"};
@@ -50,6 +52,14 @@ scrape_result parse_exposition(const std::string& text) {
   scrape_result out;
   std::map<std::string, std::string> types;
   std::set<std::string> helps;
+  std::set<std::string> finished; ///< families whose samples ended (another family began)
+  std::string current;            ///< the family of the last sample
+  struct buckets {
+    std::vector<std::pair<double, double>> le_value; ///< in text order
+    double count = -1;
+  };
+  std::map<std::string, buckets> histograms;
+  static const std::regex le_label{R"re(\{le="([^"]*)"\})re"};
   if (text.empty() || text.back() != '\n')
     out.bad_lines.push_back("(the text does not end with a newline)");
   std::istringstream in{text};
@@ -63,16 +73,49 @@ scrape_result parse_exposition(const std::string& text) {
         out.bad_lines.push_back(line + "  (second TYPE)");
     } else if (std::regex_match(line, m, sample)) {
       auto name = m[1].str();
-      if (types.count(family_of(name, types)) == 0)
+      auto family = family_of(name, types);
+      if (types.count(family) == 0)
         out.bad_lines.push_back(line + "  (no TYPE before it)");
+      if (family != current) {
+        if (!current.empty())
+          finished.insert(current);
+        if (finished.count(family) != 0)
+          out.bad_lines.push_back(line + "  (family split by another)");
+        current = family;
+      }
       auto series = name + m[2].str();
       auto value = m[3].str();
       double v = value == "+Inf" ? HUGE_VAL : value == "-Inf" ? -HUGE_VAL : std::stod(value);
+      if (family != name && types[family] == "histogram") {
+        auto labels = m[2].str();
+        std::smatch le;
+        if (name == family + "_bucket") {
+          if (std::regex_match(labels, le, le_label))
+            histograms[family].le_value.emplace_back(
+              le[1].str() == "+Inf" ? HUGE_VAL : std::stod(le[1].str()), v);
+          else
+            out.bad_lines.push_back(line + "  (bucket without a single le label)");
+        } else if (name == family + "_count") {
+          histograms[family].count = v;
+        }
+      }
       if (!out.samples.emplace(series, v).second)
         out.bad_lines.push_back(line + "  (series repeated)");
     } else {
       out.bad_lines.push_back(line);
     }
+  }
+  for (auto& h : helps)
+    if (types.count(h) == 0)
+      out.bad_lines.push_back("# HELP " + h + "  (no TYPE)");
+  for (auto& [family, h] : histograms) {
+    const auto& b = h.le_value;
+    bool ok = !b.empty() && b.back().first == HUGE_VAL && b.back().second == h.count;
+    for (size_t i = 1; ok && i < b.size(); ++i)
+      ok = b[i - 1].first < b[i].first && b[i - 1].second <= b[i].second;
+    if (!ok)
+      out.bad_lines.push_back(family + "  (buckets not ascending and cumulative up to le=\"+Inf\" "
+                                       "= _count)");
   }
   return out;
 }
@@ -145,6 +188,28 @@ bool contains(const std::string& haystack, std::string_view needle) {
 }
 
 } // namespace
+
+// The parser below judges every scrape: it must refuse what Prometheus would.
+CAF_TEST(the exposition checker refuses broken texts) {
+  const std::string good = "# HELP a_total A.\n# TYPE a_total counter\na_total 3\n"
+                           "# HELP h_seconds H.\n# TYPE h_seconds histogram\n"
+                           "h_seconds_bucket{le=\"0.1\"} 1\nh_seconds_bucket{le=\"1\"} 2\n"
+                           "h_seconds_bucket{le=\"+Inf\"} 3\nh_seconds_sum 1.5\nh_seconds_count 3\n";
+  CAF_CHECK(parse_exposition(good).bad_lines.empty());
+  auto bad = [&](std::string from, std::string to) {
+    auto text = good;
+    text.replace(text.find(from), from.size(), to);
+    return !parse_exposition(text).bad_lines.empty();
+  };
+  CAF_CHECK(bad("le=\"1\"} 2", "le=\"1\"} 0"));                        // not cumulative
+  CAF_CHECK(bad("h_seconds_count 3", "h_seconds_count 4"));              // +Inf != _count
+  CAF_CHECK(bad("h_seconds_bucket{le=\"+Inf\"} 3\n", ""));               // no +Inf bucket
+  CAF_CHECK(bad("{le=\"0.1\"} 1\nh_seconds_bucket{le=\"1\"}", "{le=\"1\"} 1\nh_seconds_bucket{le=\"0.1\"}")); // le order
+  CAF_CHECK(bad("# TYPE a_total counter\n", ""));                        // HELP without TYPE
+  CAF_CHECK(bad("h_seconds_count 3\n", "h_seconds_count 3\na_total{x=\"1\"} 4\n")); // family split
+  CAF_CHECK(bad("a_total 3", "a_total three"));                           // not a number
+  CAF_CHECK(bad("h_seconds_count 3\n", "h_seconds_count 3"));             // no final newline
+}
 
 CAF_TEST_FIXTURE_SCOPE(metrics_tests, server_fixture)
 
