@@ -148,7 +148,11 @@ chat_config::chat_config() {
     .add(handshake_timeout, "handshake-timeout",
          "time from TCP accept to a complete HTTP request / WebSocket upgrade (TLS included)")
     .add(shutdown_timeout, "shutdown-timeout",
-         "on SIGINT/SIGTERM, time allowed to close every client before the process exits");
+         "on SIGINT/SIGTERM, time allowed to close every client before the process exits")
+    .add(drain_delay, "drain-delay",
+         "on SIGINT/SIGTERM, time during which /healthz says draining and new upgrades get 503 "
+         "while connected clients go on chatting, before they are closed (0s = close at once); "
+         "the process exits within drain-delay + shutdown-timeout");
 }
 
 std::vector<std::string> chat_config::validate_file(const std::string& path,
@@ -276,6 +280,8 @@ std::vector<std::string> chat_config::validate_values() const {
   positive("shutdown-timeout", shutdown_timeout);
   positive("room-idle-timeout", room_idle_timeout);
   positive("slow-client-timeout", slow_client_timeout);
+  if (drain_delay.count() < 0 || drain_delay > std::chrono::minutes(10))
+    bad("drain-delay", "must be between 0s and 10min, is " + caf::deep_to_string(drain_delay));
   return problems;
 }
 
@@ -314,6 +320,7 @@ std::string chat_config::summary() const {
       << " write-timeout=" << caf::deep_to_string(write_timeout)
       << " handshake-timeout=" << caf::deep_to_string(handshake_timeout)
       << " shutdown-timeout=" << caf::deep_to_string(shutdown_timeout)
+      << " drain-delay=" << caf::deep_to_string(drain_delay)
       << " allowed-origins=" << caf::deep_to_string(allowed_origins)
       << " require-origin=" << (require_origin ? "true" : "false")
       << " max-connections=" << max_connections

@@ -70,6 +70,7 @@ public:
   caf::timespan write_timeout = std::chrono::seconds(10);     ///< One write stuck this long: drop.
   caf::timespan handshake_timeout = std::chrono::seconds(10); ///< Accept to upgrade (and TLS).
   caf::timespan shutdown_timeout = std::chrono::seconds(5);   ///< SIGTERM to exit, at most.
+  caf::timespan drain_delay = std::chrono::seconds(0);        ///< SIGTERM: 503 before closing.
 
   chat_config();
 

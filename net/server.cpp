@@ -6,6 +6,8 @@
 #include "net/server_context.hpp"
 #include "net/tls.hpp"
 
+#include <caf/deep_to_string.hpp>
+
 #include <filesystem>
 #include <thread>
 
@@ -121,16 +123,33 @@ struct server::impl {
     draining = true;
     ctx->draining = true;
     ctx->metrics->draining.set(1);
-    auto clients = ctx->sessions.snapshot();
     log::info("shutdown_started", "signal=" + std::to_string(signo) + " clients="
-                                    + std::to_string(clients.size()));
+                                    + std::to_string(ctx->sessions.size()) + " drain_delay="
+                                    + caf::deep_to_string(cfg.drain_delay));
+    signals.async_wait([this](const beast::error_code& e, int s) { on_signal(e, s); });
     // The listeners stay open until the io_context stops: new upgrades get 503 (http_session)
-    // and /healthz says "draining", so that load balancers stop sending clients here.
+    // and /healthz says "draining", so that load balancers stop sending clients here. During
+    // drain-delay the connected clients go on chatting, so that a load balancer's probes have
+    // time to see it; then they are closed.
+    if (cfg.drain_delay.count() <= 0) {
+      close_clients();
+      return;
+    }
+    drain_timer.expires_after(cfg.drain_delay);
+    drain_timer.async_wait([this](const beast::error_code& ec) {
+      if (!ec)
+        close_clients();
+    });
+  }
+
+  /// Sends 1001 to every client and waits for them (poll_drain), at most 4/5 of
+  /// shutdown-timeout: a fifth of it stays for the actor system to wind down after the network.
+  void close_clients() {
+    auto clients = ctx->sessions.snapshot();
+    log::info("shutdown_closing", "clients=" + std::to_string(clients.size()));
     for (auto& c : clients)
       c->close(close_code::going_away, "server shutting down");
-    // Leave a fifth of the budget for the actor system to wind down after the network.
     drain_deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout * 4 / 5;
-    signals.async_wait([this](const beast::error_code& e, int s) { on_signal(e, s); });
     poll_drain();
   }
 

@@ -354,6 +354,36 @@ ITEST_CASE(healthz turns 503 during the drain while metrics go on) {
   CAF_CHECK(contains(proc.stderr_text(), "reason=going_away"));
 }
 
+ITEST_CASE(during drain-delay healthz is 503 while connected clients go on chatting) {
+  auto& proc = start_server({"--chat.drain-delay=2s", "--chat.shutdown-timeout=5s"});
+  auto a = connect_peer(port(), "A");
+  auto b = connect_peer(port(), "B");
+  a.expect("joined", "lobby");
+  b.expect("joined", "lobby");
+  proc.signal(SIGTERM);
+  ITEST_REQUIRE(proc.wait_stderr("shutdown_started", io_timeout));
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = http_request(port(), "GET", "/healthz");
+  CAF_CHECK_EQUAL(res.status, 503);
+  CAF_CHECK(contains(res.body, R"("status":"draining")"));
+  auto head = raw_http_head(port(), "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                    "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                                    "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                            io_timeout);
+  CAF_CHECK_EQUAL(status_of(head), 503);
+  // The clients are still served: a message goes round.
+  a.send_raw("still here");
+  b.expect_message("lobby", 1, "still here");
+  CAF_CHECK(!contains(proc.stderr_text(), "shutdown_closing"));
+  // Then everyone gets 1001, not before the delay, and the process exits 0.
+  auto end = b.ws.read_until_close(io_timeout);
+  CAF_CHECK_EQUAL(end.close_code, 1001u);
+  CAF_CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(1500));
+  auto status = proc.wait_exit(io_timeout);
+  ITEST_REQUIRE(status.has_value());
+  CAF_CHECK_EQUAL(*status, 0);
+}
+
 ITEST_CASE(metrics move to their own port and off the chat port) {
   auto mport = free_port();
   auto& proc = start_server({"--chat.metrics-port=" + std::to_string(mport)});
