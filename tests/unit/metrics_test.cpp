@@ -29,7 +29,7 @@ bool valid_line(const std::string& line) {
   static const std::regex help{R"(# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*)"};
   static const std::regex type{R"(# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram))"};
   static const std::regex sample{
-    R"re([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")*\})? ([-+]?[0-9.eE+-]+|[+-]Inf|NaN))re"};
+    R"re([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*")*\})? ([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[+-]Inf|NaN))re"};
   return std::regex_match(line, help) || std::regex_match(line, type)
          || std::regex_match(line, sample);
 }
@@ -40,6 +40,18 @@ bool contains_line(const std::string& text, const std::string& line) {
 }
 
 } // namespace
+
+CAF_TEST(the line checker refuses what is not exposition format) {
+  CAF_CHECK(valid_line("a_total 3"));
+  CAF_CHECK(valid_line("a_seconds_sum 0.25"));
+  CAF_CHECK(valid_line("a_bucket{le=\"+Inf\"} 1e+06"));
+  CAF_CHECK(!valid_line("a_total 1.2.3"));
+  CAF_CHECK(!valid_line("a_total e"));
+  CAF_CHECK(!valid_line("a_total"));
+  CAF_CHECK(!valid_line("a_total{le=\"1} 2"));
+  CAF_CHECK(!valid_line("1a_total 2"));
+  CAF_CHECK(!valid_line("# TYPE a_total countr"));
+}
 
 CAF_TEST(label values escape backslash quote and newline) {
   auto escaped = exposition_writer::escape_label("a\\b\"c\nd");
