@@ -176,6 +176,18 @@ uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
+/// While the server drains: /healthz answers 503 "draining" and a valid upgrade gets 503.
+void check_draining(uint16_t port) {
+  auto res = http_request(port, "GET", "/healthz");
+  CAF_CHECK_EQUAL(res.status, 503);
+  CAF_CHECK(res.body.find(R"("status":"draining")") != std::string::npos);
+  auto head = raw_http_head(port, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                                  "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                            io_timeout);
+  CAF_CHECK_EQUAL(status_of(head), 503);
+}
+
 /// An upgrade request with an unsupported Sec-WebSocket-Version: refused with 426.
 std::string upgrade_v8(uint16_t port) {
   return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port)
@@ -332,15 +344,8 @@ ITEST_CASE(healthz turns 503 during the drain while metrics go on) {
   ITEST_REQUIRE_EQUAL(http_request(port(), "GET", "/healthz").status, 200);
   proc.signal(SIGTERM);
   ITEST_REQUIRE(proc.wait_stderr("shutdown_started", io_timeout));
-  auto res = http_request(port(), "GET", "/healthz");
-  CAF_CHECK_EQUAL(res.status, 503);
-  CAF_CHECK(contains(res.body, R"("status":"draining")"));
   // New upgrades are refused meanwhile, and counted.
-  auto head = raw_http_head(port(), "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                                    "Connection: Upgrade\r\nSec-WebSocket-Key: "
-                                    "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                            io_timeout);
-  CAF_CHECK_EQUAL(status_of(head), 503);
+  check_draining(port());
   auto s = scrape(port());
   CAF_CHECK_EQUAL(value(s, "actorchat_draining"), 1.0);
   CAF_CHECK_EQUAL(value(s, "actorchat_handshake_failures_total{status=\"503\"}"), 1.0);
@@ -363,14 +368,7 @@ ITEST_CASE(during drain-delay healthz is 503 while connected clients go on chatt
   proc.signal(SIGTERM);
   ITEST_REQUIRE(proc.wait_stderr("shutdown_started", io_timeout));
   auto t0 = std::chrono::steady_clock::now();
-  auto res = http_request(port(), "GET", "/healthz");
-  CAF_CHECK_EQUAL(res.status, 503);
-  CAF_CHECK(contains(res.body, R"("status":"draining")"));
-  auto head = raw_http_head(port(), "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                                    "Connection: Upgrade\r\nSec-WebSocket-Key: "
-                                    "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                            io_timeout);
-  CAF_CHECK_EQUAL(status_of(head), 503);
+  check_draining(port());
   // The clients are still served: a message goes round.
   a.send_raw("still here");
   b.expect_message("lobby", 1, "still here");
