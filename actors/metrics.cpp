@@ -114,13 +114,17 @@ void metrics::handshake_failed(std::string_view label) noexcept {
 
 // -- exposition -----------------------------------------------------------------------------------
 
-std::string exposition_writer::escape_label(std::string_view value) {
+namespace {
+
+/// Backslash and newline escaped, and the double quote too where `quotes` (label values; HELP
+/// text keeps its quotes), as the text format asks.
+std::string escape(std::string_view text, bool quotes) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '\\')
       out += "\\\\";
-    else if (c == '"')
+    else if (c == '"' && quotes)
       out += "\\\"";
     else if (c == '\n')
       out += "\\n";
@@ -130,18 +134,14 @@ std::string exposition_writer::escape_label(std::string_view value) {
   return out;
 }
 
+} // namespace
+
+std::string exposition_writer::escape_label(std::string_view value) {
+  return escape(value, true);
+}
+
 std::string exposition_writer::escape_help(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out.push_back(c);
-  }
-  return out;
+  return escape(text, false);
 }
 
 std::string exposition_writer::format_value(double v) {

@@ -101,9 +101,13 @@ std::optional<bool> parse_autojoin(std::string_view target) {
   return result;
 }
 
-upgrade_verdict check_upgrade(const request& req, const origin_policy& origins) {
+std::string_view path_of(const request& req) {
   auto target = view(req.target());
-  if (target.substr(0, target.find('?')) != ws_path)
+  return target.substr(0, target.find('?'));
+}
+
+upgrade_verdict check_upgrade(const request& req, const origin_policy& origins) {
+  if (path_of(req) != ws_path)
     return refuse(http::status::not_found, "no WebSocket endpoint here; use /ws");
   if (req.method() != http::verb::get)
     return refuse(http::status::method_not_allowed, "a WebSocket upgrade must be a GET");
@@ -129,7 +133,7 @@ upgrade_verdict check_upgrade(const request& req, const origin_policy& origins) 
                                 origins)) {
     return refuse(http::status::forbidden, "origin not allowed");
   }
-  auto autojoin = parse_autojoin(target);
+  auto autojoin = parse_autojoin(view(req.target()));
   if (!autojoin)
     return refuse(http::status::bad_request, "autojoin must be true or false");
   upgrade_verdict ok;

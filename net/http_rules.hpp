@@ -24,6 +24,9 @@ inline constexpr std::string_view healthz_path = "/healthz";
 /// Prometheus metrics (chat.metrics, chat.metrics-port).
 inline constexpr std::string_view metrics_path = "/metrics";
 
+/// The path of the request's target: everything before the query string.
+std::string_view path_of(const request& req);
+
 /// Which browser origins may open a WebSocket (cross-site WebSocket hijacking defence).
 struct origin_policy {
   /// Allowed origins as "scheme://host[:port]" (compared case-insensitively), or "*" for any.

@@ -50,9 +50,8 @@ http::response<http::string_body> text_response(const request& req, http::status
 
 /// True for GET or HEAD /healthz (any query string).
 bool is_healthz(const request& req) {
-  auto target = std::string_view{req.target().data(), req.target().size()};
   return (req.method() == http::verb::get || req.method() == http::verb::head)
-         && target.substr(0, target.find('?')) == healthz_path;
+         && path_of(req) == healthz_path;
 }
 
 /// The /healthz answer: 503 while draining or while the store's last commit failed, else 200.
@@ -210,8 +209,7 @@ private:
       reply(std::move(res));
       return;
     }
-    auto target = std::string_view{req.target().data(), req.target().size()};
-    auto path = target.substr(0, target.find('?'));
+    auto path = path_of(req);
     if (path == healthz_path) {
       reply(health_response(req, *ctx_));
       return;
@@ -234,7 +232,7 @@ private:
       reply(std::move(res));
       return;
     }
-    auto found = resolve_static(ctx_->web_root, target);
+    auto found = resolve_static(ctx_->web_root, {req.target().data(), req.target().size()});
     if (found.status == 400) {
       reply(text_response(req, http::status::bad_request, "bad path"));
       return;

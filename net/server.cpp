@@ -50,65 +50,62 @@ struct server::impl {
         return false;
       }
     }
-    // Resolve chat.host (an address or a name such as "localhost") and listen.
+    acceptor = open_listener(cfg.host, cfg.port, listener_role::chat, "chat.host", "chat.port");
+    if (!acceptor)
+      return false;
+    auto host = url_host(*acceptor);
+    auto scheme = ctx->tls ? std::string{"https"} : std::string{"http"};
+    log::info("listening", "url=" + scheme + "://" + host + " websocket="
+                             + (ctx->tls ? "wss" : "ws") + "://" + host + "/ws");
+    return open_metrics_listener();
+  }
+
+  /// Resolves `host` (an address or a name such as "localhost") and opens a listener of `role`
+  /// on `port` there; null after a startup_failed line that names the keys (`host_key`,
+  /// `port_key`) the operator must fix.
+  std::shared_ptr<listener> open_listener(const std::string& host, uint16_t port,
+                                          listener_role role, const std::string& host_key,
+                                          const std::string& port_key) {
     tcp::resolver resolver{ioc};
     beast::error_code ec;
-    auto results = resolver.resolve(cfg.host, std::to_string(cfg.port),
+    auto results = resolver.resolve(host, std::to_string(port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) {
-      log::error("startup_failed", "key=chat.host host=" + log::quote(cfg.host)
+      log::error("startup_failed", "key=" + host_key + " host=" + log::quote(host)
                                      + " error=" + log::quote(ec ? ec.message() : "no address"));
-      return false;
+      return nullptr;
     }
-    acceptor = std::make_shared<listener>(ioc, ctx);
+    auto opened = std::make_shared<listener>(ioc, ctx, role);
     auto endpoint = results.begin()->endpoint();
-    if (auto listen_ec = acceptor->open(endpoint)) {
-      log::error("startup_failed", "keys=chat.host,chat.port address="
+    if (auto listen_ec = opened->open(endpoint)) {
+      log::error("startup_failed", "keys=" + host_key + "," + port_key + " address="
                                      + endpoint.address().to_string() + " port="
-                                     + std::to_string(cfg.port)
+                                     + std::to_string(port)
                                      + " error=" + log::quote(listen_ec.message()));
-      return false;
+      return nullptr;
     }
-    auto local = acceptor->local_endpoint();
+    return opened;
+  }
+
+  /// "address:port" of where `l` listens, as a URL has it ("[::1]:8080" for IPv6).
+  static std::string url_host(const listener& l) {
+    auto local = l.local_endpoint();
     auto host = local.address().to_string();
     if (local.address().is_v6())
       host = "[" + host + "]";
-    auto scheme = ctx->tls ? std::string{"https"} : std::string{"http"};
-    log::info("listening", "url=" + scheme + "://" + host + ":" + std::to_string(local.port())
-                             + " websocket=" + (ctx->tls ? "wss" : "ws") + "://" + host + ":"
-                             + std::to_string(local.port()) + "/ws");
-    return open_metrics_listener();
+    return host + ":" + std::to_string(local.port());
   }
 
   /// The separate plain-HTTP listener for /metrics and /healthz (chat.metrics-port), if set.
   bool open_metrics_listener() {
     if (cfg.metrics_port == 0)
       return true;
-    tcp::resolver resolver{ioc};
-    beast::error_code ec;
-    auto results = resolver.resolve(cfg.metrics_host, std::to_string(cfg.metrics_port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || results.empty()) {
-      log::error("startup_failed", "key=chat.metrics-host host=" + log::quote(cfg.metrics_host)
-                                     + " error=" + log::quote(ec ? ec.message() : "no address"));
+    metrics_acceptor = open_listener(cfg.metrics_host, cfg.metrics_port, listener_role::metrics,
+                                     "chat.metrics-host", "chat.metrics-port");
+    if (!metrics_acceptor)
       return false;
-    }
-    metrics_acceptor = std::make_shared<listener>(ioc, ctx, listener_role::metrics);
-    auto endpoint = results.begin()->endpoint();
-    if (auto listen_ec = metrics_acceptor->open(endpoint)) {
-      log::error("startup_failed", "keys=chat.metrics-host,chat.metrics-port address="
-                                     + endpoint.address().to_string() + " port="
-                                     + std::to_string(cfg.metrics_port)
-                                     + " error=" + log::quote(listen_ec.message()));
-      return false;
-    }
-    auto local = metrics_acceptor->local_endpoint();
-    auto host = local.address().to_string();
-    if (local.address().is_v6())
-      host = "[" + host + "]";
-    log::info("metrics_listening", "url=http://" + host + ":" + std::to_string(local.port())
-                                     + std::string{metrics_path}
-                                     + " metrics=" + cfg.metrics);
+    log::info("metrics_listening", "url=http://" + url_host(*metrics_acceptor)
+                                     + std::string{metrics_path} + " metrics=" + cfg.metrics);
     return true;
   }
 
