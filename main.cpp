@@ -1,5 +1,6 @@
 // actorchat: wires the configuration, the actors (store, nickname registry, room directory) and
 // the network server together. Nothing else happens here.
+#include "actors/behaviour.hpp"
 #include "actors/client.hpp"
 #include "actors/directory.hpp"
 #include "actors/metrics.hpp"
@@ -7,6 +8,7 @@
 #include "actors/store.hpp"
 #include "config/chat_config.hpp"
 #include "config/log.hpp"
+#include "examples/behaviours/behaviours.hpp"
 #include "net/server.hpp"
 
 #include <caf/actor_system.hpp>
@@ -51,9 +53,11 @@ int refuse(const std::vector<std::string>& problems) {
   return 2;
 }
 
-/// What every client is told and held to.
-actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config& cfg,
-                                                    actorchat::metrics_ptr counters) {
+/// What every client is told and held to. Its behaviour routes are filled in later (before
+/// the server accepts connections).
+std::shared_ptr<actorchat::client_settings>
+make_client_settings(const actorchat::chat_config& cfg, actorchat::metrics_ptr counters,
+                     std::shared_ptr<const actorchat::behaviour_routes> routes) {
   auto s = std::make_shared<actorchat::client_settings>();
   s->metrics = std::move(counters);
   s->info.version = ACTORCHAT_VERSION;
@@ -70,6 +74,7 @@ actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config
   s->max_rooms = cfg.max_rooms_per_client;
   s->rate_limit = cfg.rate_limit;
   s->rate_burst = cfg.rate_burst;
+  s->behaviours = std::move(routes);
   return s;
 }
 
@@ -77,6 +82,8 @@ actorchat::client_settings_ptr make_client_settings(const actorchat::chat_config
 
 int main(int argc, char** argv) {
   actorchat::chat_config cfg;
+  // Behaviour types (and their [chat.<name>] keys) are known before the config is read.
+  actorchat::examples::add_example_behaviours(cfg);
   if (has_arg_prefix(argc, argv, "--help") && !has_arg_prefix(argc, argv, "--long-help")) {
     std::cout << cfg.help_text();
     return 0;
@@ -127,15 +134,29 @@ int main(int argc, char** argv) {
   dir_cfg.metrics = counters;
   actorchat::client_services services{actorchat::spawn_directory(sys, dir_cfg, store),
                                       actorchat::spawn_nick_registry(sys), store};
+  auto routes = std::make_shared<actorchat::behaviour_routes>();
+  auto settings = make_client_settings(cfg, counters, routes);
+  auto behaviours = actorchat::start_behaviours(sys, cfg, services, settings, routes);
+  auto stop_services = [&] {
+    // Rooms go with the directory; the store last, after the rooms' final requests.
+    caf::anon_send_exit(services.directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(services.nicks, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  };
+  if (!behaviours) {
+    actorchat::log::error("startup_failed",
+                          "error=" + actorchat::log::quote(sys.render(behaviours.error())));
+    stop_services();
+    return 1;
+  }
   int rc = 0;
   {
-    actorchat::server srv{cfg, sys, services, make_client_settings(cfg, counters), counters};
+    actorchat::server srv{cfg, sys, services, settings, counters};
     rc = srv.run();
   }
-  // Rooms go with the directory; the store last, after the rooms' final requests.
-  caf::anon_send_exit(services.directory, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(services.nicks, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  for (auto& a : behaviours->actors)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  stop_services();
   actorchat::log::info("stopped", "exit_code=" + std::to_string(rc));
   return rc;
 }

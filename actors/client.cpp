@@ -1,8 +1,13 @@
 #include "actors/client.hpp"
 
+#include "actors/behaviour.hpp"
 #include "actors/quiet_handlers.hpp"
+#include "actors/utf8.hpp"
+#include "config/log.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -81,17 +86,204 @@ void not_in_room(client_pointer self, const std::string& room, const std::string
               room.empty() ? "join a room first" : "not in '" + room + "'; join it first", id);
 }
 
-/// True if the message went to a room, which then acknowledges it (ack_atom).
+/// Logs a behaviour that failed or did not answer in time, at most once a second per behaviour
+/// (a dead filter would otherwise write a line per message).
+void behaviour_failed(client_pointer self, const behaviour_route& route, const char* what,
+                      const caf::error& err) {
+  if (auto* m = counters(self))
+    m->behaviour_failures.inc();
+  auto now = now_ms();
+  auto last = route.last_failure_log->load(std::memory_order_relaxed);
+  if (now - last < 1000
+      || !route.last_failure_log->compare_exchange_strong(last, now, std::memory_order_relaxed))
+    return;
+  log::warn("behaviour_failed", std::string{"behaviour="} + route.name + " as=" + what
+                                  + " error=" + log::quote(self->system().render(err)));
+}
+
+/// The behaviour (or rate limit) is done with the frame being handled: handle what waited.
+void behaviour_done(client_pointer self) {
+  self->state.waiting_behaviour = false;
+  drain_deferred(self);
+}
+
+void send_to_room(client_pointer self, const std::string& room, std::string text, bool action,
+                  std::string id) {
+  auto& st = self->state;
+  self->send(st.rooms[room], broadcast_atom::value, caf::actor_cast<member_actor>(self), st.nick,
+             std::move(text), action, std::move(id));
+}
+
+/// Asks the next filter about the say in st.filtering, or sends it to its room after the last.
+void next_filter(client_pointer self) {
+  auto& st = self->state;
+  auto& routes = *st.settings->behaviours;
+  auto& f = st.filtering;
+  if (f.next == routes.filters.size()) {
+    if (member_of(self, f.room)) {
+      send_to_room(self, f.room, std::move(f.text), f.action, std::move(f.id));
+    } else {
+      not_in_room(self, f.room, f.id); // cannot happen: a leave waits behind the say
+      frames_done(self);
+    }
+    behaviour_done(self);
+    return;
+  }
+  auto& route = routes.filters[f.next];
+  auto reject = [self](const std::string& reason) {
+    auto& st = self->state;
+    if (auto* m = counters(self))
+      m->messages_rejected.inc();
+    reply_error(self, "rejected", reason, st.filtering.id);
+    frames_done(self);
+    behaviour_done(self);
+  };
+  self
+    ->request(route.handle, routes.timeout, filter_atom::value,
+              chat_message{f.room, 0, st.nick, 0, f.text, f.action})
+    .then(
+      [self, reject](filter_verdict& v) {
+        auto& st = self->state;
+        auto& f = st.filtering;
+        auto& route = st.settings->behaviours->filters[f.next];
+        switch (v.verdict) {
+          case filter_verdict::allow:
+            break;
+          case filter_verdict::rewrite:
+            if (v.text.empty() || v.text.size() > st.settings->limits.max_message_size
+                || !valid_utf8(v.text)) {
+              behaviour_failed(self, route, "filter",
+                               caf::make_error(caf::sec::invalid_argument,
+                                               "rewrote the text to empty, too long or "
+                                               "invalid UTF-8"));
+              if (st.settings->behaviours->reject_on_failure) {
+                reject("the message could not be checked; try again later");
+                return;
+              }
+            } else {
+              f.text = std::move(v.text);
+            }
+            break;
+          default:
+            reject(v.text.empty() ? "the message was not allowed" : v.text);
+            return;
+        }
+        ++f.next;
+        next_filter(self);
+      },
+      [self, reject](caf::error& err) {
+        auto& st = self->state;
+        behaviour_failed(self, st.settings->behaviours->filters[st.filtering.next], "filter",
+                         err);
+        if (st.settings->behaviours->reject_on_failure) {
+          reject("the message could not be checked; try again later");
+          return;
+        }
+        ++st.filtering.next;
+        next_filter(self);
+      });
+}
+
+/// `frame` with "id" set to `id` if it is a JSON object without one (else unchanged).
+std::string with_default_id(const std::string& frame, const std::string& id) {
+  if (id.empty())
+    return frame;
+  boost::json::error_code ec;
+  auto value = boost::json::parse(frame, ec);
+  if (ec || !value.is_object() || value.as_object().contains("id"))
+    return frame;
+  auto parsed = boost::json::parse(id, ec);
+  if (ec)
+    return frame;
+  value.as_object()["id"] = std::move(parsed);
+  return boost::json::serialize(value);
+}
+
+/// Sends a slash-command to the behaviour that answers it. Its reply is a notice for the
+/// sender, a command run as the sender's own, or both; the frame is done once that is.
+void slash(client_pointer self, const std::string& room, const std::string& text,
+           const std::string& id) {
+  auto& st = self->state;
+  auto& routes = *st.settings->behaviours;
+  auto line = std::string_view{text}.substr(1);
+  auto end = line.find_first_of(" \t\r\n");
+  std::string name{line.substr(0, end)};
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string args;
+  if (end != std::string_view::npos) {
+    auto rest = line.substr(end);
+    auto first = rest.find_first_not_of(" \t\r\n");
+    auto last = rest.find_last_not_of(" \t\r\n");
+    if (first != std::string_view::npos)
+      args = std::string{rest.substr(first, last - first + 1)};
+  }
+  auto i = routes.commands.find(name);
+  if (i == routes.commands.end()) {
+    reply_error(self, "unknown_command",
+                "/" + name + " is not a command here"
+                  + (routes.commands.count("help") > 0 ? "; /help lists the commands" : "")
+                  + " (start with // to say a line that begins with /)",
+                id);
+    frames_done(self);
+    return;
+  }
+  st.waiting_behaviour = true;
+  auto route = i->second;
+  self
+    ->request(route.handle, routes.timeout, command_atom::value,
+              slash_command{room, st.nick, name, std::move(args)})
+    .then(
+      [self, route, room, id](command_reply& r) {
+        auto& st = self->state;
+        if (!r.notice.empty())
+          reply(self, encode_notice(room, route.name, r.notice, id));
+        st.waiting_behaviour = false;
+        if (r.run.empty()) {
+          frames_done(self);
+        } else {
+          // The command's frame passes to the command it runs, which releases it; that
+          // command's reply carries the slash-command's id unless it has an id of its own.
+          st.running_reply = true;
+          handle_frame(self, with_default_id(r.run, id));
+          st.running_reply = false;
+        }
+        drain_deferred(self);
+      },
+      [self, route, name, id](caf::error& err) {
+        behaviour_failed(self, route, "command", err);
+        reply_error(self, "command_failed", "/" + name + " did not work; try again later", id);
+        frames_done(self);
+        behaviour_done(self);
+      });
+}
+
+/// True if the message went to a room, which then acknowledges it (ack_atom), or to a
+/// behaviour, which releases the frame when done.
 bool say(client_pointer self, command& cmd) {
   auto& st = self->state;
   auto room = cmd.plain ? (st.join_order.empty() ? std::string{} : st.join_order.back())
                         : cmd.room;
+  auto* routes = st.settings->behaviours.get();
+  if (routes && !routes->commands.empty() && !cmd.action && !st.running_reply
+      && cmd.text.size() > 1 && cmd.text[0] == '/') {
+    if (cmd.text[1] != '/') {
+      slash(self, room, cmd.text, cmd.id);
+      return true;
+    }
+    cmd.text.erase(0, 1); // "//x" says "/x"
+  }
   if (room.empty() || !member_of(self, room)) {
     not_in_room(self, room, cmd.id);
     return false;
   }
-  self->send(st.rooms[room], broadcast_atom::value, caf::actor_cast<member_actor>(self), st.nick,
-             std::move(cmd.text), cmd.action, std::move(cmd.id));
+  if (routes && !routes->filters.empty()) {
+    st.filtering = filtered_say{room, std::move(cmd.text), cmd.action, std::move(cmd.id), 0};
+    st.waiting_behaviour = true;
+    next_filter(self);
+    return true;
+  }
+  send_to_room(self, room, std::move(cmd.text), cmd.action, std::move(cmd.id));
   return true;
 }
 
@@ -241,7 +433,7 @@ bool dispatch(client_pointer self, command& cmd) {
 /// after a join (or right after the welcome, during the autojoin) must see that join done.
 void handle_frame(client_pointer self, const std::string& frame) {
   auto& st = self->state;
-  if (!st.joining.empty()) {
+  if (!st.joining.empty() || st.waiting_behaviour) {
     if (st.deferred.size() >= max_deferred_frames) {
       if (auto c = st.conn.lock())
         c->close(close_code::policy, "too many frames while a join was pending");
@@ -290,7 +482,7 @@ void refuse_rate(client_pointer self, const std::string& frame) {
 /// Handles deferred frames in order until one starts another join.
 void drain_deferred(client_pointer self) {
   auto& st = self->state;
-  while (st.joining.empty() && !st.deferred.empty()) {
+  while (st.joining.empty() && !st.waiting_behaviour && !st.deferred.empty()) {
     auto frame = std::move(st.deferred.front());
     st.deferred.pop_front();
     handle_frame(self, frame);
@@ -313,7 +505,10 @@ client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection
   st.settings = std::move(settings);
   st.limiter = rate_limit{st.settings->rate_limit, st.settings->rate_burst};
   // The welcome goes first, before any room's reply.
-  reply(self, encode_welcome(st.settings->info, st.nick, {}));
+  static const std::vector<command_help> no_commands;
+  reply(self, encode_welcome(st.settings->info, st.nick, {},
+                             st.settings->behaviours ? st.settings->behaviours->help
+                                                     : no_commands));
   if (autojoin) {
     command lobby;
     lobby.type = command_type::join;

@@ -5,6 +5,7 @@
 // socket: it holds only a weak pointer to the connection, which holds the strong actor handle.
 #pragma once
 
+#include "actors/behaviour_routes.hpp"
 #include "actors/command.hpp"
 #include "actors/connection.hpp"
 #include "actors/metrics.hpp"
@@ -40,9 +41,21 @@ struct client_settings {
   size_t rate_limit = 0;   ///< chat.rate-limit: frames per second; 0 = no limit
   size_t rate_burst = 1;   ///< chat.rate-burst
   metrics_ptr metrics;     ///< frames received, drops, rate-limit hits; null: not counted
+  /// Slash-commands and filters of the enabled behaviours; null or empty: none. Filled in
+  /// once at startup, before the server accepts connections (actors/behaviour.hpp).
+  std::shared_ptr<const behaviour_routes> behaviours;
 };
 
 using client_settings_ptr = std::shared_ptr<const client_settings>;
+
+/// A say on its way through the filters (behaviour_routes::filters) to its room.
+struct filtered_say {
+  std::string room;
+  std::string text;
+  bool action = false;
+  std::string id;
+  size_t next = 0; ///< index of the filter asked now
+};
 
 struct client_state {
   static inline const char* name = "client";
@@ -58,7 +71,11 @@ struct client_state {
   std::map<std::string, room_actor> rooms;
   std::vector<std::string> join_order;   ///< the current room is the last one
   std::set<std::string> joining;         ///< join or resume sent, no answer yet
-  std::deque<std::string> deferred;      ///< frames that arrived while a join was pending
+  std::deque<std::string> deferred;      ///< frames that arrived while a join, a filter or a
+                                         ///< slash-command was pending
+  bool waiting_behaviour = false;        ///< a filter or a slash-command has not answered yet
+  filtered_say filtering;                ///< the say the filters have (if waiting_behaviour)
+  bool running_reply = false;            ///< handling a command a behaviour's reply ran
 };
 
 using client_pointer = client_actor::stateful_pointer<client_state>;

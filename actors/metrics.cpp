@@ -272,6 +272,13 @@ std::string render_prometheus(const metrics& m) {
   w.family("actorchat_rate_limit_closes_total",
            "Connections closed (1008) for going on over chat.rate-limit.", "counter");
   w.sample("actorchat_rate_limit_closes_total", {}, m.rate_limit_closes.value());
+  w.family("actorchat_messages_rejected_total",
+           "Messages a filter behaviour rejected (the sender got error rejected).", "counter");
+  w.sample("actorchat_messages_rejected_total", {}, m.messages_rejected.value());
+  w.family("actorchat_behaviour_failures_total",
+           "Filters and slash-commands that failed or did not answer within "
+           "chat.behaviour-timeout.", "counter");
+  w.sample("actorchat_behaviour_failures_total", {}, m.behaviour_failures.value());
   w.family("actorchat_send_queue_messages",
            "JSON objects queued for writing, summed over all connections.", "gauge");
   w.sample("actorchat_send_queue_messages", {}, m.send_queue.value());

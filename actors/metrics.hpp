@@ -132,6 +132,8 @@ struct metrics {
   counter slow_client_drops;  ///< connections closed because their send queue was full
   counter rate_limit_hits;    ///< frames refused with error rate_limited
   counter rate_limit_closes;  ///< connections closed for going on over the rate limit
+  counter messages_rejected;  ///< messages a filter behaviour rejected
+  counter behaviour_failures; ///< filters and slash-commands that failed or timed out
   gauge send_queue;           ///< objects queued for writing, summed over all connections
   histogram send_queue_depth; ///< a connection's queued objects, observed at each write
 

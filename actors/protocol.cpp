@@ -51,7 +51,8 @@ payload encode(const chat_message& msg) {
 }
 
 payload encode_welcome(const server_info& info, const std::string& nick,
-                       const std::vector<std::string>& rooms) {
+                       const std::vector<std::string>& rooms,
+                       const std::vector<command_help>& commands) {
   json::object limits;
   limits["max_message_size"] = info.max_message_size;
   limits["send_queue"] = info.send_queue;
@@ -65,6 +66,10 @@ payload encode_welcome(const server_info& info, const std::string& nick,
   obj["version"] = info.version;
   obj["boot"] = info.boot;
   obj["limits"] = std::move(limits);
+  json::array cmds;
+  for (auto& c : commands)
+    cmds.push_back(json::object{{"name", c.name}, {"usage", c.usage}, {"help", c.help}});
+  obj["commands"] = std::move(cmds);
   return to_payload(obj);
 }
 
@@ -177,6 +182,17 @@ payload encode_error(const std::string& code, const std::string& message, const 
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+payload encode_notice(const std::string& room, const std::string& from, const std::string& text,
+                      const std::string& id) {
+  json::object obj;
+  obj["type"] = "notice";
+  if (!room.empty())
+    obj["room"] = room;
+  obj["from"] = from;
+  obj["text"] = text;
+  return with_id(std::move(obj), id);
 }
 
 } // namespace actorchat

@@ -1,6 +1,7 @@
 // protocol: the JSON objects the server sends (docs/PROTOCOL.md is the reference).
 #pragma once
 
+#include "actors/behaviour_routes.hpp"
 #include "actors/types.hpp"
 
 #include <cstdint>
@@ -24,8 +25,10 @@ struct server_info {
 // Every encoder returns one JSON object on one line (docs/PROTOCOL.md). `id` is a
 // command id as serialized JSON (see command::id); empty = no "id" field.
 
+/// `commands`: the slash-commands the server's behaviours answer (for the client's /help).
 payload encode_welcome(const server_info& info, const std::string& nick,
-                       const std::vector<std::string>& rooms);
+                       const std::vector<std::string>& rooms,
+                       const std::vector<command_help>& commands = {});
 payload encode_joined(const std::string& room, uint64_t last_seq, size_t count,
                       const std::string& id);
 payload encode_sent(const std::string& room, uint64_t seq, const std::string& id);
@@ -43,6 +46,10 @@ payload encode_resumed(const std::string& room, uint64_t after, uint64_t last_se
 payload encode_rooms(const std::vector<std::pair<std::string, size_t>>& rooms,
                      const std::string& id);
 payload encode_error(const std::string& code, const std::string& message, const std::string& id);
+/// A behaviour's answer to a slash-command, for its sender only. `room`: where the command was
+/// typed (empty: no "room" field); `from`: the behaviour's name.
+payload encode_notice(const std::string& room, const std::string& from, const std::string& text,
+                      const std::string& id);
 
 /// {"type":"message","room":..,"seq":..,"from":..,"ts":..,"text":..} on one line, with
 /// "action":true last for an action (and no "action" field otherwise).

@@ -6,6 +6,7 @@
 #include <caf/deep_to_string.hpp>
 #include <caf/settings.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -142,6 +143,14 @@ chat_config::chat_config() {
     .add(metrics_port, "metrics-port",
          "0 = /metrics is served on the chat port; else it moves to a plain-HTTP listener of "
          "its own on metrics-host:metrics-port (which answers /healthz too)")
+    .add(behaviours, "behaviours",
+         "behaviours to run, by name, in this order (filters see each message in this order); "
+         "each has its own [chat.<name>] section (docs/EXTENDING.md)")
+    .add(behaviour_timeout, "behaviour-timeout",
+         "how long a filter or a slash-command's behaviour may take to answer")
+    .add(filter_failure, "filter-failure",
+         "when a filter fails or does not answer in time: \"allow\" lets the message pass, "
+         "\"reject\" refuses it (the sender gets error rejected); either way it is logged")
     .add(ping_interval, "ping-interval", "how often the server pings each client")
     .add(pong_timeout, "pong-timeout", "a client that leaves a ping unanswered this long is dropped")
     .add(write_timeout, "write-timeout", "a client whose socket accepts no bytes this long is dropped")
@@ -153,6 +162,26 @@ chat_config::chat_config() {
          "on SIGINT/SIGTERM, time during which /healthz says draining and new upgrades get 503 "
          "while connected clients go on chatting, before they are closed (0s = close at once); "
          "the process exits within drain-delay + shutdown-timeout");
+}
+
+caf::config_option_adder chat_config::declare_behaviour(const std::string& name,
+                                                       std::string summary,
+                                                       std::vector<std::string> default_rooms) {
+  behaviour_types_[name] = behaviour_type{std::move(summary), std::move(default_rooms)};
+  // The adder keeps only a view of its category: the string must outlive it.
+  auto& category = categories_.emplace_back("chat." + name);
+  caf::config_option_adder opts{custom_options_, category};
+  opts.add<std::string>("nick", "the behaviour's nickname in its rooms (default: its name)")
+    .add<std::vector<std::string>>("rooms", "rooms it joins at start")
+    .add<size_t>("rate-limit", "messages per second it may send (0 = no limit: a trusted "
+                               "behaviour)");
+  return opts;
+}
+
+caf::settings chat_config::behaviour_settings(const std::string& name) const {
+  if (auto own = caf::get_if<caf::settings>(&content, "chat." + name))
+    return *own;
+  return {};
 }
 
 std::vector<std::string> chat_config::validate_file(const std::string& path,
@@ -194,23 +223,44 @@ std::vector<std::string> chat_config::validate_text(std::string_view text,
       problems.push_back(path + ": '" + section.first + "' must be a [section], not a value");
       continue;
     }
-    for (auto& kv : *dict) {
-      auto where = path + ":" + std::to_string(find_line(text, section.first, kv.first)) + ": ";
-      auto qualified = section.first + "." + kv.first;
-      auto opt = custom_options_.qualified_name_lookup(section.first, kv.first);
-      if (opt == nullptr) {
-        problems.push_back(where + "unknown key " + qualified);
-      } else if (auto err = opt->check(kv.second)) {
-        auto type = std::string{opt->type_name().data(), opt->type_name().size()};
-        problems.push_back(where + "bad value for " + qualified + " = "
-                           + caf::to_string(kv.second) + ": expected " + type
-                           + (type == "timespan" ? " with a unit (e.g. 30s, 250ms, 2min)" : "")
-                           + (type == "std::string" || type == "string"
-                                ? " in double quotes" : ""));
-      }
-    }
+    check_keys(text, path, section.first, *dict, problems);
   }
   return problems;
+}
+
+void chat_config::check_keys(std::string_view text, const std::string& path,
+                             const std::string& section, const caf::settings& dict,
+                             std::vector<std::string>& problems) const {
+  for (auto& kv : dict) {
+    auto qualified = section + "." + kv.first;
+    if (auto nested = caf::get_if<caf::settings>(&kv.second)) {
+      // [chat.<name>]: a behaviour's own section.
+      if (section == "chat" && behaviour_types_.count(kv.first) > 0) {
+        check_keys(text, path, qualified, *nested, problems);
+        continue;
+      }
+      std::string known;
+      for (auto& bt : behaviour_types_)
+        known += (known.empty() ? "" : ", ") + bt.first;
+      problems.push_back(path + ": unknown section [" + qualified + "]"
+                         + (section == "chat" ? ": no behaviour is called '" + kv.first
+                                                  + "' (known: " + known + ")"
+                                              : ""));
+      continue;
+    }
+    auto where = path + ":" + std::to_string(find_line(text, section, kv.first)) + ": ";
+    auto opt = custom_options_.qualified_name_lookup(section, kv.first);
+    if (opt == nullptr) {
+      problems.push_back(where + "unknown key " + qualified);
+    } else if (auto err = opt->check(kv.second)) {
+      auto type = std::string{opt->type_name().data(), opt->type_name().size()};
+      problems.push_back(where + "bad value for " + qualified + " = "
+                         + caf::to_string(kv.second) + ": expected " + type
+                         + (type == "timespan" ? " with a unit (e.g. 30s, 250ms, 2min)" : "")
+                         + (type == "std::string" || type == "string" ? " in double quotes"
+                                                                       : ""));
+    }
+  }
 }
 
 std::vector<std::string> chat_config::validate_values() const {
@@ -282,6 +332,24 @@ std::vector<std::string> chat_config::validate_values() const {
   positive("slow-client-timeout", slow_client_timeout);
   if (drain_delay.count() < 0 || drain_delay > std::chrono::minutes(10))
     bad("drain-delay", "must be between 0s and 10min, is " + caf::deep_to_string(drain_delay));
+  if (behaviour_timeout.count() <= 0 || behaviour_timeout > std::chrono::minutes(1))
+    bad("behaviour-timeout", "must be between 1ms and 1min, is "
+                               + caf::deep_to_string(behaviour_timeout));
+  if (filter_failure != "allow" && filter_failure != "reject")
+    bad("filter-failure", "must be \"allow\" or \"reject\", is \"" + filter_failure + "\"");
+  std::vector<std::string> seen;
+  for (auto& name : behaviours) {
+    if (behaviour_types_.count(name) == 0) {
+      std::string known;
+      for (auto& bt : behaviour_types_)
+        known += (known.empty() ? "" : ", ") + bt.first;
+      bad("behaviours", "no behaviour is called \"" + name + "\" (known: "
+                          + (known.empty() ? "none" : known) + ")");
+    } else if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      bad("behaviours", "\"" + name + "\" is listed twice");
+    }
+    seen.push_back(name);
+  }
   return problems;
 }
 
@@ -299,6 +367,16 @@ std::string chat_config::help_text() const {
     out << "  --chat." << opt.long_name() << "=<" << opt.type_name() << ">\n      "
         << opt.description() << " (default: " << (value ? caf::to_string(*value) : "?")
         << ")\n";
+  }
+  for (auto& [name, type] : behaviour_types_) {
+    out << "\nbehaviour " << name << ": " << type.summary << "\n  enable with chat.behaviours = [\""
+        << name << "\"]; its keys, in [chat." << name << "]:\n";
+    for (auto& opt : custom_options_) {
+      if (opt.category() != "chat." + name)
+        continue;
+      out << "  --chat." << name << "." << opt.long_name() << "=<" << opt.type_name()
+          << ">\n      " << opt.description() << "\n";
+    }
   }
   out << "\n--long-help lists CAF's own options too ([scheduler], [logger], ...).\n";
   return out.str();
@@ -330,7 +408,10 @@ std::string chat_config::summary() const {
       << " rate-burst=" << rate_burst << " max-frames-in-flight=" << max_frames_in_flight
       << " slow-client-timeout=" << caf::deep_to_string(slow_client_timeout)
       << " metrics=" << metrics << " metrics-host=" << metrics_host
-      << " metrics-port=" << metrics_port;
+      << " metrics-port=" << metrics_port
+      << " behaviours=" << caf::deep_to_string(behaviours)
+      << " behaviour-timeout=" << caf::deep_to_string(behaviour_timeout)
+      << " filter-failure=" << filter_failure;
   return out.str();
 }
 

@@ -9,10 +9,14 @@
 #pragma once
 
 #include <caf/actor_system_config.hpp>
+#include <caf/config_option_adder.hpp>
+#include <caf/settings.hpp>
 #include <caf/timespan.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +68,11 @@ public:
   std::string metrics_host = "127.0.0.1"; ///< address of the metrics listener (metrics_port)
   uint16_t metrics_port = 0;       ///< 0: /metrics on the chat port; else its own listener
 
+  // -- behaviours (docs/EXTENDING.md) --------------------------------------------------------
+  std::vector<std::string> behaviours; ///< enabled behaviours, by registered name, in order
+  caf::timespan behaviour_timeout = std::chrono::milliseconds(500); ///< filter/command answer
+  std::string filter_failure = "allow"; ///< a filter failed or timed out: "allow" or "reject"
+
   // -- timing --------------------------------------------------------------------------------
   caf::timespan ping_interval = std::chrono::seconds(30);     ///< Server pings this often.
   caf::timespan pong_timeout = std::chrono::seconds(10);      ///< Ping unanswered this long: drop.
@@ -73,6 +82,26 @@ public:
   caf::timespan drain_delay = std::chrono::seconds(0);        ///< SIGTERM: 503 before closing.
 
   chat_config();
+
+  /// A behaviour type that can be enabled in `behaviours`; see declare_behaviour.
+  struct behaviour_type {
+    std::string summary;                    ///< one line for --help
+    std::vector<std::string> default_rooms; ///< joined unless [chat.<name>] rooms says so
+  };
+
+  /// Makes `name` a behaviour that `behaviours` may enable and declares the keys every
+  /// behaviour has in [chat.<name>] (nick, rooms, rate-limit); returns the adder for its own
+  /// keys. actors/behaviour.hpp's add_behaviour calls it; call it before validate_file().
+  caf::config_option_adder declare_behaviour(const std::string& name, std::string summary,
+                                             std::vector<std::string> default_rooms);
+
+  /// Every declared behaviour type, by name.
+  const std::map<std::string, behaviour_type>& behaviour_types() const {
+    return behaviour_types_;
+  }
+
+  /// The [chat.<name>] settings given in the file or on the command line (empty if none).
+  caf::settings behaviour_settings(const std::string& name) const;
 
   /// Problems found in the config file at `path` (unknown keys, wrong types, syntax), each
   /// naming the key and its line. A missing file is not a problem unless `must_exist`.
@@ -91,6 +120,14 @@ public:
 
   /// One line per key with its value in effect, for the startup log.
   std::string summary() const;
+
+private:
+  /// Checks every key of `dict`, the section `section` of the file `path` (its text: `text`).
+  void check_keys(std::string_view text, const std::string& path, const std::string& section,
+                  const caf::settings& dict, std::vector<std::string>& problems) const;
+
+  std::map<std::string, behaviour_type> behaviour_types_;
+  std::list<std::string> categories_; ///< "chat.<name>" for each behaviour (stable addresses)
 };
 
 } // namespace actorchat

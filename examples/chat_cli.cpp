@@ -94,6 +94,8 @@ void print_object(const std::string& line, bool raw) {
       std::cout << hhmm << " * " << str("from") << " " << str("text") << std::endl;
     else
       std::cout << hhmm << " " << str("from") << ": " << str("text") << std::endl;
+  } else if (type == "notice") { // a behaviour's answer to a slash-command ("/time")
+    std::cout << "* " << str("from") << ": " << str("text") << std::endl;
   } else {
     std::cout << line << std::endl;
   }

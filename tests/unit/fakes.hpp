@@ -155,4 +155,20 @@ inline std::vector<uint64_t> seqs(const std::vector<payload>& ps) {
   return out;
 }
 
+/// A behaviour's seat that records the commands the behaviour sends through it.
+inline client_actor::behavior_type fake_seat(client_actor::pointer,
+                                             std::shared_ptr<std::vector<std::string>> frames) {
+  return {
+    [=](inbound_atom, const std::string& frame) { frames->push_back(frame); },
+    [](deliver_atom, const payload_batch&) {},
+    [](overflow_atom, const std::string&) {},
+    [](ack_atom, uint32_t) {},
+  };
+}
+
+/// A JSON command as an object (a copy).
+inline boost::json::object parse_frame(const std::string& frame) {
+  return boost::json::parse(frame).as_object();
+}
+
 } // namespace actorchat::test

@@ -97,12 +97,24 @@ CAF_TEST(quotes controls and line separators in text round trip on one line) {
 
 // -- welcome -------------------------------------------------------------------------------------
 
+CAF_TEST(welcome lists the slash-commands and a notice goes to one client) {
+  server_info info{"1.2.3", "abc", 4096, 256, 100, 16, 200};
+  auto p = encode_welcome(info, "guest-9", {}, {command_help{"roll", "/roll 2d6", "dice", "dice"}});
+  CAF_CHECK_EQUAL(json_of(p, "commands"), R"([{"name":"roll","usage":"/roll 2d6","help":"dice"}])");
+  auto notice = encode_notice("dev", "commands", "line 1\nline 2", R"("t1")");
+  CAF_CHECK_EQUAL(*notice, R"({"type":"notice","room":"dev","from":"commands",)"
+                           R"("text":"line 1\nline 2","id":"t1"})");
+  auto roomless = encode_notice("", "dice", "x", "");
+  CAF_CHECK_EQUAL(*roomless, R"({"type":"notice","from":"dice","text":"x"})");
+}
+
 CAF_TEST(welcome tells the nick the rooms and the limits) {
   server_info info{"1.2.3", "abc", 4096, 256, 100, 16, 200};
   auto p = encode_welcome(info, "guest-9", {});
   CAF_CHECK(one_line_object(p));
   CAF_CHECK_EQUAL(keys(p), (std::vector<std::string>{"type", "nick", "rooms", "version", "boot",
-                                                     "limits"}));
+                                                     "limits", "commands"}));
+  CAF_CHECK_EQUAL(json_of(p, "commands"), "[]");
   auto obj = test::parse(p);
   CAF_CHECK_EQUAL(std::string{obj.at("type").as_string()}, "welcome");
   CAF_CHECK_EQUAL(std::string{obj.at("nick").as_string()}, "guest-9");
