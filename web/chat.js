@@ -14,6 +14,9 @@
   const HOLE_TEXT = 'Some messages were missed while disconnected';
   const ROOM_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
   const ROOM_RULE = 'Room names are 1–32 characters: lowercase a–z, 0–9, "-", "_", ".", starting with a letter or digit';
+  // Handled by the page itself even when the server's behaviours answer them too.
+  const LOCAL_COMMANDS = new Set(['join', 'leave', 'nick', 'who', 'me', 'help']);
+  let serverCommands = new Map(); // name -> {name, usage, help}, from the welcome
   const HINT = 'Enter to send, Shift+Enter for a new line, Up recalls · /join room · /leave · /nick name · /who · /me';
   const CLOSE_REASONS = {
     1000: 'closed', 1001: 'server shutting down', 1002: 'protocol error',
@@ -566,6 +569,9 @@
   // room (no duplicates, no gap), or `join` where none was seen yet.
   function welcome(w) {
     nick = w.nick; myNicks.add(nick);
+    serverCommands = new Map((Array.isArray(w.commands) ? w.commands : [])
+      .filter((c) => c && typeof c.name === 'string' && !LOCAL_COMMANDS.has(c.name))
+      .map((c) => [c.name, c]));
     if (w.limits) { maxBytes = w.limits.max_message_size || maxBytes; pageMax = w.limits.history_page_max || pageMax; }
     showNick();
     backoff = BACKOFF_MIN; // a real session started: next drop retries quickly again
@@ -711,7 +717,11 @@
     if (r) { dropRoom(r); showHint('You left #' + o.room); }
   }
 
-  function roomsReply(o) {
+  function roomsReply(o, req) {
+    if (req && req.command) { // "/rooms", answered by the server's commands behaviour
+      const list = (o.rooms || []).map((x) => '#' + x.room + ' (' + x.members + ')').join(', ');
+      system(current, 'Rooms: ' + (list || 'none'), 'notice');
+    }
     const dl = $('roomnames'); // suggestions for the join form
     dl.textContent = '';
     for (const x of o.rooms || []) if (!rooms.has(x.room)) { const opt = el('option'); opt.value = x.room; opt.label = plural(x.members, 'member', 'members'); dl.append(opt); }
@@ -723,7 +733,9 @@
     const text = o.message || o.code || 'error';
     const r = req && req.room && rooms.get(req.room);
     const type = req ? req.type : '';
-    if (type === 'say') {
+    if (type === 'say' && req.command) {
+      showHint(text, true); // a slash-command the server's behaviours could not answer
+    } else if (type === 'say') {
       const e = r && r.echoes.find((x) => x.id === String(o.id));
       if (e) failEcho(r, e, text);
       showHint('Not sent: ' + text, true);
@@ -759,9 +771,17 @@
     }
   }
 
+  // A behaviour's answer to a slash-command (for this user only): a line in the
+  // room it was typed in, or the hint when that room is not open.
+  function notice(o) {
+    const r = (o.room && rooms.get(o.room)) || current;
+    const text = (o.from ? o.from + ': ' : '') + String(o.text || '');
+    if (r) system(r, text, 'notice'); else showHint(text);
+  }
+
   const handlers = {
     welcome, joined, resumed, message, sent, presence, history,
-    who: whoReply, nick: nickReply, left, rooms: roomsReply, error,
+    who: whoReply, nick: nickReply, left, rooms: roomsReply, error, notice,
   };
 
   // ---- commands typed in the input ----------------------------------------
@@ -792,6 +812,11 @@
     return '';
   }
 
+  // The server's own commands, for /help and the unknown-command hint.
+  function serverHelp() {
+    return serverCommands.size ? ' · ' + [...serverCommands.values()].map((c) => c.usage || '/' + c.name).join(' · ') : '';
+  }
+
   // Returns an error message for the hint, or '' when the command went out.
   function runCommand(line) {
     const [, cmd, rest] = /^\/(\S*)\s*([\s\S]*)$/.exec(line);
@@ -810,8 +835,16 @@
         request({ type: 'who', room: current.name }, { show: true });
         return '';
       case 'me': return 'Usage: /me waves (sends "* ' + nick + ' waves")';
-      case 'help': showHint(HINT + ' · /me does something · Up recalls what you sent · start with // to send a line beginning with /'); return null;
-      default: return 'Unknown command /' + cmd + '. Try /join room, /leave, /nick name, /who, /me (or // to send a line starting with /)';
+      case 'help': showHint(HINT + ' · /me does something · Up recalls what you sent · start with // to send a line beginning with /' + serverHelp()); return null;
+      default:
+        // Commands the server's behaviours answer (listed in the welcome) go to the server.
+        if (serverCommands.has(cmd.toLowerCase())) {
+          if (!online()) return 'Not connected: try again when the status says connected';
+          if (!current || !current.joined) return 'You are not in a room: /join a room first';
+          request({ type: 'say', room: current.name, text: line }, { command: true });
+          return '';
+        }
+        return 'Unknown command /' + cmd + '. Try /join room, /leave, /nick name, /who, /me' + serverHelp() + ' (or // to send a line starting with /)';
     }
   }
 

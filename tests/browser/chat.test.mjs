@@ -18,7 +18,8 @@ let people = []; // contexts opened by the current test, closed after it
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = new Server([`--chat.history-size=${HISTORY}`]);
+  // commands and dice: slash-commands answered by the server's behaviours (docs/EXTENDING.md).
+  server = new Server([`--chat.history-size=${HISTORY}`, '--chat.behaviours=["commands","dice"]']);
   await server.start();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
 });
@@ -374,6 +375,32 @@ test('server errors show inline, next to what caused them', async () => {
   const text = await eve.page.locator('.log:not(.off) .msg.failed .text').first().textContent();
   await eve.page.locator('.log:not(.off) .msg.failed .retry').first().click();
   await named('retried ' + text, waitLine(eve.page, 'flood', text));
+});
+
+test('slash-commands of the server behaviours answer the one who typed them', async () => {
+  const ana = await person('ana-cmd');
+  const bob = await person('bob-cmd');
+  await join(ana.page, 'cmds');
+  await join(bob.page, 'cmds');
+  // a notice for ana only, in the room she typed it in
+  await type(ana.page, '/time');
+  const notice = ana.page.locator(`${logOf('cmds')} .sys.notice`).last();
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /^commands: server time: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  // a roll is ana's action, for everyone
+  await type(ana.page, '/roll 2d6');
+  const roll = bob.page.locator(`${logOf('cmds')} .msg.action .body`).last();
+  await roll.waitFor();
+  assert.match(await roll.innerText(), /^\* ana-cmd rolls 2d6: [1-6] \+ [1-6] = \d+$/);
+  assert.equal(await bob.page.locator(`${logOf('cmds')} .sys.notice`).count(), 0);
+  // /help lists the server's commands too; an unknown one says which exist
+  await type(ana.page, '/help');
+  assert.match(await ana.page.locator('#hint').innerText(), /\/roll 2d6/);
+  await type(ana.page, '/rooms');
+  await ana.page.locator(`${logOf('cmds')} .sys.notice`).filter({ hasText: /^Rooms: .*#cmds \(2\)/ }).waitFor();
+  await type(ana.page, '/nope');
+  assert.match(await ana.page.locator('#hint').innerText(), /^Unknown command \/nope\..*\/roll 2d6.*\/time/);
+  await shot(ana.page, 'slash-commands');
 });
 
 test('labels and keyboard focus order', async () => {
