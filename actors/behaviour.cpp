@@ -160,7 +160,13 @@ start_behaviours(caf::actor_system& sys, const chat_config& cfg, const client_se
   struct started {
     behaviour_context ctx;
     std::vector<std::string> rooms;
+    client_settings_ptr seat_settings;
   };
+  for (auto& [name, type] : cfg.behaviour_types())
+    if (!cfg.behaviour_settings(name).empty()
+        && std::find(cfg.behaviours.begin(), cfg.behaviours.end(), name) == cfg.behaviours.end())
+      log::warn("behaviour_not_enabled", "behaviour=" + name + " hint=" + log::quote(
+                  "[chat." + name + "] has settings but chat.behaviours does not list it"));
   std::vector<started> all;
   caf::scoped_actor self{sys};
   for (auto& name : cfg.behaviours) {
@@ -181,14 +187,18 @@ start_behaviours(caf::actor_system& sys, const chat_config& cfg, const client_se
     for (auto& room : rooms)
       if (auto why = check_room_name(room); !why.empty())
         return fail("chat." + name + ".rooms: \"" + room + "\": " + why);
-    // The seat: a client like any other, with its own rate limit (none by default).
+    // The seat: a client like any other, with its own rate limit (none by default). It gets
+    // the behaviour routes only once they are complete (settings_atom below): until then it
+    // must not read them while this thread writes them.
     auto seat_settings = std::make_shared<client_settings>(*settings);
     seat_settings->rate_limit = caf::get_or(section, "rate-limit", size_t{0});
     seat_settings->rate_burst = std::max<size_t>(seat_settings->rate_limit, 1);
+    auto early_settings = std::make_shared<client_settings>(*seat_settings);
+    early_settings->behaviours = nullptr;
     auto credit = std::make_shared<send_credit>(settings->info.send_queue);
     auto conn = std::make_shared<seat_connection>(credit, name);
     ctx.seat = spawn_client(sys, conn, credit, nullptr, ctx.nick, services,
-                            std::move(seat_settings), false);
+                            std::move(early_settings), false);
     // The seat holds its connection only weakly (as every client does): keep it alive with the
     // seat itself.
     ctx.seat->attach_functor([conn](const caf::error&) {});
@@ -207,6 +217,13 @@ start_behaviours(caf::actor_system& sys, const chat_config& cfg, const client_se
     if (!spawned)
       return fail("behaviour " + name + " did not start: " + sys.render(spawned.error()));
     out.actors.push_back(*spawned);
+    // A behaviour that goes down takes its seat with it (out of its rooms, its nick free).
+    (*spawned)->attach_functor([name, seat = ctx.seat](const caf::error& reason) {
+      if (reason != caf::exit_reason::user_shutdown)
+        log::error("behaviour_down", "behaviour=" + name + " reason="
+                                       + log::quote(caf::to_string(reason)));
+      caf::anon_send_exit(seat, caf::exit_reason::user_shutdown);
+    });
     // What it does.
     behaviour_info info;
     self->request(*spawned, std::chrono::seconds(5), describe_atom::value)
@@ -235,7 +252,7 @@ start_behaviours(caf::actor_system& sys, const chat_config& cfg, const client_se
     }
     if (info.filter)
       routes->filters.push_back(route);
-    all.push_back(started{std::move(ctx), std::move(rooms)});
+    all.push_back(started{std::move(ctx), std::move(rooms), std::move(seat_settings)});
     log::info("behaviour_started",
               "behaviour=" + name + " nick=" + log::quote(all.back().ctx.nick)
                 + " commands=" + std::to_string(info.commands.size())
@@ -245,8 +262,10 @@ start_behaviours(caf::actor_system& sys, const chat_config& cfg, const client_se
   }
   std::sort(routes->help.begin(), routes->help.end(),
             [](const command_help& a, const command_help& b) { return a.name < b.name; });
-  // Only now, with every route in place, do the seats join their rooms.
+  // Only now, with every route in place, do the seats get them and join their rooms (in this
+  // order: both come from this thread).
   for (auto& s : all) {
+    caf::anon_send(s.ctx.seat, settings_atom::value, s.seat_settings);
     for (auto& room : s.rooms)
       join(s.ctx, room);
   }

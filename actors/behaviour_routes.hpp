@@ -37,6 +37,8 @@ struct behaviour_route {
   /// For logging failures at most once a second per behaviour (milliseconds since epoch).
   std::shared_ptr<std::atomic<int64_t>> last_failure_log
     = std::make_shared<std::atomic<int64_t>>(0);
+  /// Filter checks sent to it and not answered yet (by all clients together).
+  std::shared_ptr<std::atomic<uint32_t>> pending = std::make_shared<std::atomic<uint32_t>>(0);
 };
 
 /// How clients reach the enabled behaviours.
@@ -45,6 +47,8 @@ struct behaviour_routes {
   std::vector<behaviour_route> filters;            ///< in chat.behaviours order
   caf::timespan timeout = std::chrono::milliseconds(500); ///< chat.behaviour-timeout
   bool reject_on_failure = false;                  ///< chat.filter-failure = "reject"
+  /// Checks one filter may have waiting; a message beyond counts as a failure of the filter.
+  uint32_t max_pending = 1000;
   std::vector<command_help> help;                  ///< every command, sorted by name
 };
 

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 namespace actorchat {
@@ -114,6 +115,40 @@ void send_to_room(client_pointer self, const std::string& room, std::string text
              std::move(text), action, std::move(id));
 }
 
+/// Why a rejected sender is told nothing more specific.
+constexpr const char* unchecked = "the message could not be checked; try again later";
+
+void next_filter(client_pointer self);
+
+/// The say in st.filtering is refused: error rejected with `reason` to its sender.
+void reject_say(client_pointer self, const std::string& reason) {
+  if (auto* m = counters(self))
+    m->messages_rejected.inc();
+  reply_error(self, "rejected", reason, self->state.filtering.id);
+  frames_done(self);
+  behaviour_done(self);
+}
+
+/// The current filter failed: logged and counted; the say then passes it (and goes on to the
+/// next filter) or is rejected, as chat.filter-failure says.
+void filter_failed(client_pointer self, const caf::error& err) {
+  auto& st = self->state;
+  behaviour_failed(self, st.settings->behaviours->filters[st.filtering.next], "filter", err);
+  if (st.settings->behaviours->reject_on_failure) {
+    reject_say(self, unchecked);
+    return;
+  }
+  ++st.filtering.next;
+  next_filter(self);
+}
+
+/// True if `text` may go to clients as a message text or a reason: non-empty, valid UTF-8,
+/// within the message size limit.
+bool sendable(client_pointer self, const std::string& text) {
+  return !text.empty() && text.size() <= self->state.settings->limits.max_message_size
+         && valid_utf8(text);
+}
+
 /// Asks the next filter about the say in st.filtering, or sends it to its room after the last.
 void next_filter(client_pointer self) {
   auto& st = self->state;
@@ -130,57 +165,49 @@ void next_filter(client_pointer self) {
     return;
   }
   auto& route = routes.filters[f.next];
-  auto reject = [self](const std::string& reason) {
-    auto& st = self->state;
-    if (auto* m = counters(self))
-      m->messages_rejected.inc();
-    reply_error(self, "rejected", reason, st.filtering.id);
-    frames_done(self);
-    behaviour_done(self);
-  };
+  // One actor checks every sender's messages in turn. Behind too many waiting checks a message
+  // would only time out: it fails at once instead, and the filter's queue stays short.
+  if (route.pending->fetch_add(1, std::memory_order_relaxed) >= routes.max_pending) {
+    route.pending->fetch_sub(1, std::memory_order_relaxed);
+    filter_failed(self, caf::make_error(caf::sec::request_timeout,
+                                        "too many messages waiting for this filter"));
+    return;
+  }
+  auto done = [pending = route.pending] { pending->fetch_sub(1, std::memory_order_relaxed); };
   self
     ->request(route.handle, routes.timeout, filter_atom::value,
               chat_message{f.room, 0, st.nick, 0, f.text, f.action})
     .then(
-      [self, reject](filter_verdict& v) {
-        auto& st = self->state;
-        auto& f = st.filtering;
-        auto& route = st.settings->behaviours->filters[f.next];
+      [self, done](filter_verdict& v) {
+        done();
+        auto& f = self->state.filtering;
         switch (v.verdict) {
           case filter_verdict::allow:
             break;
           case filter_verdict::rewrite:
-            if (v.text.empty() || v.text.size() > st.settings->limits.max_message_size
-                || !valid_utf8(v.text)) {
-              behaviour_failed(self, route, "filter",
-                               caf::make_error(caf::sec::invalid_argument,
-                                               "rewrote the text to empty, too long or "
-                                               "invalid UTF-8"));
-              if (st.settings->behaviours->reject_on_failure) {
-                reject("the message could not be checked; try again later");
-                return;
-              }
-            } else {
-              f.text = std::move(v.text);
+            if (!sendable(self, v.text)) {
+              filter_failed(self, caf::make_error(caf::sec::invalid_argument,
+                                                  "rewrote the text to empty, too long or "
+                                                  "invalid UTF-8"));
+              return;
             }
+            f.text = std::move(v.text);
             break;
+          case filter_verdict::reject:
+            reject_say(self, sendable(self, v.text) ? v.text : "the message was not allowed");
+            return;
           default:
-            reject(v.text.empty() ? "the message was not allowed" : v.text);
+            filter_failed(self, caf::make_error(caf::sec::invalid_argument,
+                                                "answered an unknown verdict "
+                                                  + std::to_string(v.verdict)));
             return;
         }
         ++f.next;
         next_filter(self);
       },
-      [self, reject](caf::error& err) {
-        auto& st = self->state;
-        behaviour_failed(self, st.settings->behaviours->filters[st.filtering.next], "filter",
-                         err);
-        if (st.settings->behaviours->reject_on_failure) {
-          reject("the message could not be checked; try again later");
-          return;
-        }
-        ++st.filtering.next;
-        next_filter(self);
+      [self, done](caf::error& err) {
+        done();
+        filter_failed(self, err);
       });
 }
 
@@ -237,7 +264,10 @@ void slash(client_pointer self, const std::string& room, const std::string& text
       [self, route, room, id](command_reply& r) {
         auto& st = self->state;
         if (!r.notice.empty())
-          reply(self, encode_notice(room, route.name, r.notice, id));
+          reply(self, encode_notice(room, route.name,
+                                    valid_utf8(r.notice) ? r.notice
+                                                         : "(the answer was not valid UTF-8)",
+                                    id));
         st.waiting_behaviour = false;
         if (r.run.empty()) {
           frames_done(self);
@@ -266,8 +296,13 @@ bool say(client_pointer self, command& cmd) {
                         : cmd.room;
   auto* routes = st.settings->behaviours.get();
   if (routes && !routes->commands.empty() && !cmd.action && !st.running_reply
-      && cmd.text.size() > 1 && cmd.text[0] == '/') {
+      && cmd.text.size() > 1 && cmd.text[0] == '/' && !std::isspace(static_cast<unsigned char>(cmd.text[1]))) {
     if (cmd.text[1] != '/') {
+      // Typed in a room means in one of the user's rooms (or in none: a plain frame then).
+      if (!room.empty() && !member_of(self, room)) {
+        not_in_room(self, room, cmd.id);
+        return false;
+      }
       slash(self, room, cmd.text, cmd.id);
       return true;
     }
@@ -547,6 +582,11 @@ client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection
         c->send(batch);
     },
     [self](ack_atom, uint32_t n) { frames_done(self, n); },
+    [self](settings_atom, client_settings_ptr& settings) {
+      auto& st = self->state;
+      st.settings = std::move(settings);
+      st.limiter = rate_limit{st.settings->rate_limit, st.settings->rate_burst};
+    },
     [self](overflow_atom, const std::string&) {
       // A client in several rooms may be dropped by more than one: it quits at the first.
       if (auto* m = counters(self))

@@ -46,7 +46,6 @@ struct client_settings {
   std::shared_ptr<const behaviour_routes> behaviours;
 };
 
-using client_settings_ptr = std::shared_ptr<const client_settings>;
 
 /// A say on its way through the filters (behaviour_routes::filters) to its room.
 struct filtered_say {

@@ -67,6 +67,7 @@ using claim_atom = caf::atom_constant<caf::atom("claim")>;           ///< take a
 using release_atom = caf::atom_constant<caf::atom("release")>;       ///< give a nickname back
 using ack_atom = caf::atom_constant<caf::atom("ack")>;               ///< room -> member: says done
 using retry_atom = caf::atom_constant<caf::atom("retry")>;           ///< a paused room's timer
+using settings_atom = caf::atom_constant<caf::atom("settings")>;     ///< a client's new settings
 
 // -- errors ----------------------------------------------------------------------------------------
 
@@ -164,10 +165,16 @@ using nick_actor = caf::typed_actor<
   /// Gives a nickname back.
   caf::reacts_to<release_atom, std::string>>;
 
+struct client_settings; // actors/client.hpp
+using client_settings_ptr = std::shared_ptr<const client_settings>;
+
 /// The actor behind one WebSocket connection: a room member that also takes frames from it.
 using client_actor = member_actor::extend<
   /// A text frame the peer sent.
-  caf::reacts_to<inbound_atom, std::string>>;
+  caf::reacts_to<inbound_atom, std::string>,
+  /// Settings that replace those it was spawned with (a behaviour's seat gets the behaviour
+  /// routes this way once they are complete; actors/behaviour.cpp).
+  caf::reacts_to<settings_atom, client_settings_ptr>>;
 
 } // namespace actorchat
 
@@ -175,3 +182,4 @@ using client_actor = member_actor::extend<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorchat::payload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorchat::payload_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorchat::credit_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorchat::client_settings_ptr)

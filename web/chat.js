@@ -488,9 +488,10 @@
   // The server limits the whole frame to max_message_size (larger closes the
   // connection with 1009), and a say frame is JSON around the text: check the frame.
   // What a line typed in the input sends: a message ({text, action}), or null for a command.
-  // "//x" sends "/x"; "/me waves" sends the action "waves".
+  // "//x" sends "/x" (a server that answers slash-commands takes "//x" and drops one slash
+  // itself); "/me waves" sends the action "waves".
   function outgoing(line) {
-    if (line.startsWith('//')) return { text: line.slice(1), action: false };
+    if (line.startsWith('//')) return { text: serverCommands.size ? line : line.slice(1), action: false };
     const me = /^\/me\s+(\S[\s\S]*)$/i.exec(line);
     if (me) return { text: me[1], action: true };
     return line.startsWith('/') ? null : { text: line, action: false };

@@ -13,7 +13,7 @@
 
 namespace actorchat::examples {
 
-/// Registers commands, greeter, word-filter and dice with their settings.
+/// Registers every behaviour of this directory with its settings (add yours here).
 void add_example_behaviours(chat_config& cfg);
 
 /// /help, /who, /me, /nick, /rooms, /time (commands.cpp).

@@ -1,6 +1,6 @@
 // commands: the everyday slash-commands. /help and /time answer with a notice to the user who
-// typed them; /me, /nick, /who and /rooms run the matching protocol command as that user's own
-// (so every check that applies to the command applies here too).
+// typed them; /me, /nick, /who, /rooms, /join and /leave run the matching protocol command as
+// that user's own (so every check that applies to the command applies here too).
 #include "examples/behaviours/behaviours.hpp"
 
 #include <ctime>
@@ -34,6 +34,8 @@ caf::behavior commands(caf::event_based_actor*, behaviour_context ctx) {
       behaviour_info info;
       info.commands = {
         {"help", "/help", "lists the commands", ""},
+        {"join", "/join room", "joins a room", ""},
+        {"leave", "/leave [room]", "leaves this room (or that one)", ""},
         {"me", "/me waves", "says what you do: * you waves", ""},
         {"nick", "/nick name", "changes your nickname (without a name: shows it)", ""},
         {"rooms", "/rooms", "lists the rooms and how many are in each", ""},
@@ -65,6 +67,17 @@ caf::behavior commands(caf::event_based_actor*, behaviour_context ctx) {
       }
       if (c.name == "rooms")
         return run(R"({"type":"rooms"})");
+      if (c.name == "join") {
+        if (c.args.empty())
+          return notice("usage: /join room");
+        return run(R"({"type":"join","room":)" + json_quote(c.args) + "}");
+      }
+      if (c.name == "leave") {
+        auto room = c.args.empty() ? c.room : c.args;
+        if (room.empty())
+          return notice("usage: /leave room");
+        return run(R"({"type":"leave","room":)" + json_quote(room) + "}");
+      }
       // who
       auto room = c.args.empty() ? c.room : c.args;
       if (room.empty())

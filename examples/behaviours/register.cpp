@@ -4,7 +4,8 @@ namespace actorchat::examples {
 
 void add_example_behaviours(chat_config& cfg) {
   add_behaviour(cfg, "commands", commands,
-                "the everyday slash-commands: /help, /who, /me, /nick, /rooms, /time");
+                "the everyday slash-commands: /help, /who, /me, /nick, /rooms, /time, /join, "
+                "/leave");
   add_behaviour(cfg, "greeter", greeter, "welcomes everyone who joins its rooms", {"lobby"},
                 [](caf::config_option_adder& opts) {
                   opts.add<std::string>("message", "the greeting; {nick} and {room} are "

@@ -400,6 +400,9 @@ test('slash-commands of the server behaviours answer the one who typed them', as
   await ana.page.locator(`${logOf('cmds')} .sys.notice`).filter({ hasText: /^Rooms: .*#cmds \(2\)/ }).waitFor();
   await type(ana.page, '/nope');
   assert.match(await ana.page.locator('#hint').innerText(), /^Unknown command \/nope\..*\/roll 2d6.*\/time/);
+  // "//" says a line that starts with a slash
+  await type(ana.page, '//shrug');
+  await waitLine(bob.page, 'cmds', '/shrug');
   await shot(ana.page, 'slash-commands');
 });
 

@@ -60,7 +60,7 @@ ITEST_CASE(slash commands are answered to their sender only) {
   std::vector<std::string> names;
   for (auto& c : a.welcome.at("commands").as_array())
     names.emplace_back(c.as_object().at("name").as_string());
-  CAF_CHECK_EQUAL(show(names), show(std::vector<std::string>{"help", "me", "nick", "roll",
+  CAF_CHECK_EQUAL(show(names), show(std::vector<std::string>{"help", "join", "leave", "me", "nick", "roll",
                                                              "rooms", "time", "who"}));
   a.send(json::object{{"type", "say"}, {"room", "lobby"}, {"text", "/time"}, {"id", "t"}});
   auto time = a.expect_reply("notice", "t");

@@ -10,6 +10,9 @@
 
 #include <caf/test/dsl.hpp>
 
+#include <fstream>
+#include <sstream>
+
 using namespace actorchat;
 using actorchat::test::field;
 using actorchat::test::of_type;
@@ -30,6 +33,20 @@ caf::behavior spam_filter(caf::event_based_actor*) {
       return m.text.find("spam") == std::string::npos ? filter_verdict::pass()
                                                        : filter_verdict::refuse("no spam here");
     },
+  };
+}
+
+/// A filter that answers a verdict that does not exist.
+caf::behavior confused_filter(caf::event_based_actor*) {
+  return {
+    [](filter_atom, const chat_message&) { return filter_verdict{7, "?"}; },
+  };
+}
+
+/// A filter that rejects with a reason that is not valid UTF-8.
+caf::behavior garbled_filter(caf::event_based_actor*) {
+  return {
+    [](filter_atom, const chat_message&) { return filter_verdict::refuse("bad \xFF"); },
   };
 }
 
@@ -227,6 +244,53 @@ CAF_TEST(a rewrite to invalid UTF-8 or past the size limit counts as a failure) 
   CAF_CHECK_EQUAL(counters->behaviour_failures.value(), 1u);
 }
 
+CAF_TEST(an unknown verdict is a failure and a garbled reason is replaced) {
+  filter("confused", add("confused", confused_filter));
+  peer a;
+  start(a, "ana");
+  frame(a, "hello");
+  CAF_REQUIRE_EQUAL(a.messages().size(), 1u); // allow: it passes
+  CAF_CHECK_EQUAL(counters->behaviour_failures.value(), 1u);
+  CAF_CHECK_EQUAL(counters->messages_rejected.value(), 0u);
+  routes->filters.clear();
+  filter("garbled", add("garbled", garbled_filter));
+  frame(a, "again");
+  CAF_REQUIRE_EQUAL(a.errors().size(), 1u);
+  CAF_CHECK_EQUAL(field(a.errors()[0], "message"), "the message was not allowed");
+}
+
+CAF_TEST(a filter with too many checks waiting fails the next ones at once) {
+  routes->max_pending = 1;
+  filter("slow", add("slow", silent, kept));
+  peer a, b;
+  start(a, "ana");
+  start(b, "bob");
+  frame(a, "first");  // waits for the filter
+  frame(b, "second"); // the filter has one waiting already: passes without it (allow)
+  CAF_REQUIRE_EQUAL(b.messages().size(), 1u);
+  CAF_CHECK_EQUAL(field(b.messages()[0], "text"), "second");
+  CAF_CHECK_EQUAL(a.messages().size(), 1u); // "second" only: a's own still waits
+  CAF_CHECK_EQUAL(counters->behaviour_failures.value(), 1u);
+  sched.advance_time(std::chrono::milliseconds(500));
+  sched.run();
+  CAF_CHECK_EQUAL(a.messages().size(), 2u); // "second", then its own after the timeout
+  CAF_CHECK_EQUAL(routes->filters[0].pending->load(), 0u);
+}
+
+CAF_TEST(a slash command for a room the sender is not in is refused) {
+  routes->commands.emplace("echo", add("echo", echo_commands));
+  peer a;
+  start(a, "ana");
+  frame(a, R"({"type":"say","room":"elsewhere","text":"/echo hi","id":"e"})");
+  CAF_REQUIRE_EQUAL(a.errors().size(), 1u);
+  CAF_CHECK_EQUAL(field(a.errors()[0], "code"), "not_in_room");
+  CAF_CHECK_EQUAL(of_type(a.sent(), "notice").size(), 0u);
+  frame(a, "/ is a slash with a space");
+  CAF_REQUIRE_EQUAL(a.messages().size(), 1u);
+  CAF_CHECK_EQUAL(field(a.messages()[0], "text"), "/ is a slash with a space");
+  CAF_CHECK_EQUAL(a.window->in_flight(), 0u);
+}
+
 CAF_TEST(a slash command goes to its behaviour and the answer only to the sender) {
   auto echo = add("echo", echo_commands);
   routes->commands.emplace("echo", echo);
@@ -357,6 +421,22 @@ CAF_TEST(behaviours are registered by name with their keys validated like any ot
   };
   CAF_CHECK(has("chat.behaviours: no behaviour is called \"nope\""));
   CAF_CHECK(has("chat.behaviours: \"greeter\" is listed twice"));
+}
+
+CAF_TEST(docs EXTENDING quotes the walkthrough code and its test exactly) {
+  auto read = [](const std::string& path) {
+    std::ifstream in{std::string{ACTORCHAT_SOURCE_DIR} + "/" + path};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  auto doc = read("docs/EXTENDING.md");
+  for (auto path : {"examples/behaviours/dice.cpp", "tests/unit/dice_test.cpp"}) {
+    auto code = read(path);
+    CAF_REQUIRE(!code.empty());
+    if (doc.find("```cpp\n" + code + "```") == std::string::npos)
+      CAF_FAIL("docs/EXTENDING.md does not quote " << path << " as it is");
+  }
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

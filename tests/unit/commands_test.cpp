@@ -34,12 +34,12 @@ struct fixture : test_coordinator_fixture<> {
 
 CAF_TEST_FIXTURE_SCOPE(commands_tests, fixture)
 
-CAF_TEST(it describes its six commands and is no filter) {
+CAF_TEST(it describes its eight commands and is no filter) {
   auto info = request<behaviour_info>(cmds, describe_atom::value);
   std::vector<std::string> names;
   for (auto& c : info.commands)
     names.push_back(c.name);
-  CAF_CHECK_EQUAL(names, std::vector<std::string>({"help", "me", "nick", "rooms", "time", "who"}));
+  CAF_CHECK_EQUAL(names, std::vector<std::string>({"help", "join", "leave", "me", "nick", "rooms", "time", "who"}));
   CAF_CHECK(!info.filter);
 }
 
@@ -68,6 +68,9 @@ CAF_TEST(me nick who and rooms run the protocol command as the user) {
   auto here = test::parse_frame(ask("who", "").run);
   CAF_CHECK_EQUAL(std::string{here.at("room").as_string()}, "lobby");
   CAF_CHECK_EQUAL(ask("rooms", "").run, R"({"type":"rooms"})");
+  CAF_CHECK_EQUAL(ask("join", "dev").run, R"({"type":"join","room":"dev"})");
+  CAF_CHECK_EQUAL(ask("leave", "").run, R"({"type":"leave","room":"lobby"})");
+  CAF_CHECK_EQUAL(ask("join", "").notice, "usage: /join room");
 }
 
 CAF_TEST(missing arguments get a usage notice and run nothing) {

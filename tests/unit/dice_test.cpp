@@ -7,9 +7,7 @@
 
 #include <caf/test/dsl.hpp>
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 using namespace actorchat;
 
@@ -63,19 +61,6 @@ CAF_TEST(bad dice get a usage notice) {
     CAF_CHECK_EQUAL(r.notice.rfind("usage: /roll NdM", 0), 0u);
   }
   CAF_CHECK_EQUAL(roll("2d6", "").notice, "join a room first");
-}
-
-CAF_TEST(docs EXTENDING quotes dice.cpp exactly) {
-  auto read = [](const std::string& path) {
-    std::ifstream in{std::string{ACTORCHAT_SOURCE_DIR} + "/" + path};
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
-  auto code = read("examples/behaviours/dice.cpp");
-  auto doc = read("docs/EXTENDING.md");
-  CAF_REQUIRE(!code.empty());
-  CAF_CHECK(doc.find("```cpp\n" + code + "```") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

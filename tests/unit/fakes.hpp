@@ -163,6 +163,7 @@ inline client_actor::behavior_type fake_seat(client_actor::pointer,
     [](deliver_atom, const payload_batch&) {},
     [](overflow_atom, const std::string&) {},
     [](ack_atom, uint32_t) {},
+    [](settings_atom, const client_settings_ptr&) {},
   };
 }
 
