@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   dir_cfg.room.history_size = cfg.history_size;
   dir_cfg.room.idle_timeout = cfg.room_idle_timeout;
   dir_cfg.room.slow_client_timeout = cfg.slow_client_timeout;
+  dir_cfg.room.presence_limit = cfg.presence_limit;
   // A store batch is broadcast as one burst: at most half a send queue, so that it fits a
   // member that keeps up.
   dir_cfg.room.max_batch = std::clamp<size_t>(cfg.send_queue / 2, 1, 64);

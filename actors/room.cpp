@@ -36,9 +36,18 @@ void arm_idle_timer(room_pointer self) {
   self->delayed_send(self, st.settings.idle_timeout, idle_atom::value, ++st.idle_generation);
 }
 
+/// True if joins and leaves go unannounced in a room of `members` (chat.presence-limit): with
+/// N members, announcing every join costs N deliveries, so N people joining cost N^2.
+bool quiet(room_pointer self, size_t members) {
+  auto limit = self->state.settings.presence_limit;
+  return limit > 0 && members > limit;
+}
+
 void announce(room_pointer self, const std::string& event, const std::string& nick,
               const std::string& old_nick) {
   auto& st = self->state;
+  if (event != "nick" && quiet(self, st.members.size() + (event == "leave" ? 1 : 0)))
+    return;
   st.pending.push_back(
     outgoing{encode_presence(st.room, event, nick, old_nick, st.members.size()), false});
 }
@@ -380,11 +389,21 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       }
       for (auto i = first; i != st.history.end(); ++i)
         batch.push_back(i->wire);
-      deliver_forced(self, entry, std::move(batch));
       auto nick = entry.nick;
+      // In a room too big to announce joins the joiner still gets its own, right after the
+      // replay, as everywhere else.
+      if (quiet(self, st.members.size() + 1))
+        batch.push_back(encode_presence(st.room, "join", nick, "", st.members.size() + 1));
+      deliver_forced(self, entry, std::move(batch));
       st.members.emplace(m.address(), std::move(entry));
       announce(self, "join", nick, "");
-      flush(self, true);
+      // The presence goes out with the next flush, which a message to itself asks for: joins
+      // that arrive together (a connect burst) share batches instead of each reaching every
+      // member on its own. The next register flushes it first, so nobody misses it.
+      if (!st.retry_armed) {
+        st.retry_armed = true;
+        self->send(self, retry_atom::value);
+      }
       report_count(self);
       return caf::actor_cast<caf::actor>(self);
     },

@@ -46,6 +46,9 @@ struct room_settings {
   caf::timespan idle_timeout = std::chrono::seconds(60); ///< chat.room-idle-timeout
   caf::timespan slow_client_timeout = std::chrono::seconds(2); ///< chat.slow-client-timeout
   caf::timespan retry_interval = std::chrono::milliseconds(1); ///< while paused
+  /// chat.presence-limit: in a room with more members than this, joins and leaves are not
+  /// announced to everyone (each joiner still gets its own); 0 = always announced.
+  size_t presence_limit = 500;
 };
 
 struct room_member {

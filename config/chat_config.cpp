@@ -98,6 +98,10 @@ chat_config::chat_config() {
          "largest inbound message in bytes; larger gets close 1009")
     .add(max_rooms_per_client, "max-rooms-per-client", "rooms one connection may be in")
     .add(max_rooms, "max-rooms", "live rooms on the server; joining a new room beyond: error")
+    .add(presence_limit, "presence-limit",
+         "in a room with more members than this, joins and leaves are not announced to "
+         "everyone (each joiner still gets its own join; who and rooms give the count); 0 = "
+         "always announced")
     .add(room_idle_timeout, "room-idle-timeout",
          "an empty room is retired after this long (its history stays in the store)")
     .add(store_path, "store-path",
@@ -390,6 +394,7 @@ std::string chat_config::summary() const {
       << " max-message-size=" << max_message_size << " max-rooms-per-client="
       << max_rooms_per_client << " max-rooms=" << max_rooms
       << " room-idle-timeout=" << caf::deep_to_string(room_idle_timeout)
+      << " presence-limit=" << presence_limit
       << " store-path=" << store_path << " store-sync=" << store_sync
       << " store-max-messages-per-room=" << store_max_messages_per_room
       << " store-max-age=" << caf::deep_to_string(store_max_age)

@@ -45,6 +45,7 @@ public:
   size_t max_rooms_per_client = 16; ///< rooms one connection may be in
   size_t max_rooms = 1000;          ///< live rooms on the server
   caf::timespan room_idle_timeout = std::chrono::seconds(60); ///< empty room retires after
+  size_t presence_limit = 500;      ///< rooms larger than this do not announce joins/leaves
   std::string store_path = "data/actorchat.db"; ///< SQLite file; ":memory:" keeps nothing
   std::string store_sync = "full";  ///< "full" (fsync per commit) or "normal"
   uint64_t store_max_messages_per_room = 100000; ///< retention per room; 0 = unlimited

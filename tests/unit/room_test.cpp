@@ -40,9 +40,10 @@ struct fixture : test_coordinator_fixture<> {
     sched.run();
   }
 
-  void start_room(size_t history_size = 5) {
+  void start_room(size_t history_size = 5, size_t presence_limit = 0) {
     room_settings settings;
     settings.history_size = history_size;
+    settings.presence_limit = presence_limit;
     room = spawn_room(sys, "lobby", settings, store, directory_actor{});
     sched.run(); // recovery from the store
   }
@@ -92,6 +93,35 @@ CAF_TEST(a newcomer gets joined then the others see its presence) {
   CAF_CHECK_EQUAL(field(presence[1], "nick"), "bob");
   CAF_CHECK_EQUAL(test::parse(presence[1]).at("count").to_number<size_t>(), 2u);
   CAF_CHECK_EQUAL(request<size_t>(room, count_atom::value), 2u);
+}
+
+CAF_TEST(a room over the presence limit announces no joins or leaves but each joiner its own) {
+  start_room(5, 2);
+  auto a = join("ana");
+  auto b = join("bob");
+  auto c = join("cyd"); // 3 members > 2: not announced
+  auto presence = [](const member& m) {
+    std::vector<std::string> out;
+    for (auto& p : of_type(m.log->received, "presence"))
+      out.push_back(field(p, "event") + " " + field(p, "nick"));
+    return out;
+  };
+  CAF_CHECK_EQUAL(presence(a), std::vector<std::string>({"join ana", "join bob"}));
+  CAF_CHECK_EQUAL(presence(c), std::vector<std::string>({"join cyd"}));
+  // Its own join comes right after the joined reply (and the replay), as in any room.
+  CAF_CHECK_EQUAL(field(c.log->received.at(1), "type"), "presence");
+  self->send(room, unregister_atom::value, c.handle, std::string{});
+  sched.run();
+  CAF_CHECK_EQUAL(presence(a).size(), 2u); // cyd left a room of 3: not announced either
+  self->send(room, unregister_atom::value, b.handle, std::string{});
+  sched.run();
+  auto last = presence(a).back(); // a copy: CAF_CHECK_EQUAL keeps references
+  CAF_CHECK_EQUAL(last, "leave bob"); // 2 members: announced again
+  // Nick changes are always announced.
+  self->send(room, rename_atom::value, a.handle, std::string{"ann"});
+  sched.run();
+  last = presence(a).back();
+  CAF_CHECK_EQUAL(last, "nick ann");
 }
 
 CAF_TEST(registering twice is refused) {
