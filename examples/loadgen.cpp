@@ -1,11 +1,22 @@
-// loadgen: actorchat's load generator (fan-out scenario).
+// loadgen: actorchat's load generator (docs/BENCHMARKS.md). Scenarios (--scenario):
 //
-// Connects --clients WebSocket clients to one room; the first --publishers of them also publish,
-// each keeping --window of its own messages in flight (a message is "landed" when it comes back
-// to its publisher, since every client also receives). Every client checks that it gets every
-// message of the run exactly once and in order. Measures deliveries/s, loss, latency percentiles
-// (send time is embedded in the message) and, with --server-pid, the server's CPU per delivery
-// from /proc. Bounded in time (--timeout) and in count; connects to 127.0.0.0/8 only.
+// fanout (default): connects --clients WebSocket clients to one room; the first --publishers of
+//   them also publish, each keeping --window of its own messages in flight (a message is
+//   "landed" when it comes back to its publisher, since every client also receives; --window 0:
+//   no window, each publisher sends all its messages at once and only TCP holds it back: the
+//   overload case). Every client checks that it gets every message of the run exactly once and
+//   in order. Measures deliveries/s, loss, latency percentiles (send time is embedded in the
+//   message) and, with --server-pid, the server's CPU per delivery from /proc.
+// slow: fanout, plus one more client that never reads (a zero TCP window): reports whether the
+//   server closed it and what the readers' latency was meanwhile.
+// idle: connects --clients and holds them for --hold seconds; with --server-pid, the server's
+//   RSS before, after connecting and at the end, and per connection.
+// connect: opens --clients connections, --concurrency at a time (each done when the server's
+//   first frame arrives, or at the upgrade with --protocol plain), and reports connections/s.
+//
+// --protocol plain speaks to servers that broadcast raw text frames (Beast's chat-multi example)
+// instead of actorchat's JSON. --sources N binds the connections round-robin to 127.0.0.1 ..
+// 127.0.0.N. Bounded in time (--timeout) and in count; connects to 127.0.0.0/8 only.
 //
 //   loadgen --port 8080 --clients 100 --publishers 10 --window 8 --messages 2000 --size 64
 #include <boost/asio.hpp>
@@ -18,6 +29,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -37,6 +49,12 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 struct options {
+  std::string scenario = "fanout";
+  bool plain = false;            // --protocol plain
+  std::string path;              // request target; default /ws (actorchat) or / (plain)
+  size_t sources = 1;            // bind to 127.0.0.1 .. 127.0.0.N
+  double hold = 10;              // idle: seconds
+  size_t concurrency = 128;      // connections in progress at once
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   size_t clients = 100;
@@ -106,6 +124,7 @@ struct shared_state {
   options opt;
   std::string run_tag; ///< marks this run's messages: history from earlier runs is ignored
   std::atomic<size_t> connected{0};
+  std::atomic<size_t> ready{0};   ///< connections that got the server's first frame
   std::atomic<size_t> failed{0};
   std::atomic<size_t> done_clients{0};
   std::atomic<bool> go{false};
@@ -124,24 +143,56 @@ public:
   uint64_t received() const { return received_; }
   uint64_t out_of_order() const { return out_of_order_; }
 
-  void start(const tcp::endpoint& ep) {
+  /// Connects from `source` (port 0: any) to `ep`; a `slow` connection never reads.
+  void start(const tcp::endpoint& ep, const tcp::endpoint& source, bool slow = false) {
+    slow_ = slow;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    beast::error_code ec;
+    sock.open(ep.protocol(), ec);
+    if (!ec && source.address() != asio::ip::address_v4::loopback())
+      sock.bind(source, ec);
+    if (!ec && slow)
+      sock.set_option(asio::socket_base::receive_buffer_size(4096), ec);
+    if (ec)
+      return fail();
     beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
       if (ec)
         return self->fail();
-      self->ws_.async_handshake("127.0.0.1", "/ws", [self](beast::error_code ec2) {
+      self->ws_.async_handshake("127.0.0.1", self->st_.opt.path, [self](beast::error_code ec2) {
         if (ec2)
           return self->fail();
         ++self->st_.connected;
-        self->do_read();
+        if (self->st_.opt.plain)
+          self->ready();
+        if (!self->slow_)
+          self->do_read();
       });
     });
   }
+
+  /// Reads what a slow connection left unread until the server closes it; then close_code() is
+  /// the close frame's code, or -1 if the connection ended without one.
+  void drain_slow() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->buf_.consume(self->buf_.size());
+      if (ec) {
+        self->close_code_ = ec == websocket::error::closed ? self->ws_.reason().code : -1;
+        self->drained_ = true;
+        return;
+      }
+      self->drain_slow();
+    });
+  }
+  bool drained() const { return drained_; }
+  int close_code() const { return close_code_; }
+  bool is_ready() const { return ready_; }
 
   /// Starts publishing (publishers only), on this connection's thread.
   void begin() {
     if (!publisher())
       return;
-    for (size_t i = 0; i < st_.opt.window && sent_ < st_.opt.messages; ++i)
+    auto window = st_.opt.window == 0 ? st_.opt.messages : st_.opt.window;
+    for (size_t i = 0; i < window && sent_ < st_.opt.messages; ++i)
       send_next();
   }
 
@@ -152,6 +203,14 @@ public:
 
 private:
   void fail() { ++st_.failed; }
+
+  /// The server's first frame arrived (or the upgrade, for plain servers that send none).
+  void ready() {
+    if (!ready_) {
+      ready_ = true;
+      ++st_.ready;
+    }
+  }
 
   void send_next() {
     // "<tag> <publisher> <n> <send-ns> <padding>"
@@ -187,8 +246,14 @@ private:
   }
 
   void on_frame() {
+    ready();
     auto data = buf_.cdata();
     std::string_view frame{static_cast<const char*>(data.data()), data.size()};
+    if (st_.opt.plain) {
+      on_text(frame); // one message per frame, verbatim
+      buf_.consume(buf_.size());
+      return;
+    }
     for (size_t pos = 0; pos < frame.size();) {
       auto nl = frame.find('\n', pos);
       auto line = frame.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -203,7 +268,10 @@ private:
     auto t = line.find(key);
     if (t == std::string_view::npos)
       return;
-    auto text = line.substr(t + key.size());
+    on_text(line.substr(t + key.size()));
+  }
+
+  void on_text(std::string_view text) {
     if (text.substr(0, st_.run_tag.size()) != st_.run_tag)
       return; // history of an earlier run
     unsigned long long pub = 0, n = 0;
@@ -237,6 +305,10 @@ private:
   size_t sent_ = 0;
   uint64_t received_ = 0;
   uint64_t out_of_order_ = 0;
+  bool slow_ = false;
+  bool ready_ = false;
+  bool drained_ = false;
+  int close_code_ = 0;
 };
 
 /// utime + stime of a process in seconds, from /proc/PID/stat.
@@ -255,12 +327,28 @@ double cpu_seconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+/// The resident set size of a process in KiB, from /proc/PID/status (0 if unknown).
+long rss_kib(int pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::atol(line.c_str() + 6);
+  return 0;
+}
+
 bool parse_args(int argc, char** argv, options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (a == "--host") o.host = next();
     else if (a == "--port") o.port = static_cast<uint16_t>(std::stoul(next()));
+    else if (a == "--scenario") o.scenario = next();
+    else if (a == "--protocol") o.plain = next() == "plain";
+    else if (a == "--path") o.path = next();
+    else if (a == "--sources") o.sources = std::stoul(next());
+    else if (a == "--hold") o.hold = std::stod(next());
+    else if (a == "--concurrency") o.concurrency = std::max<size_t>(1, std::stoul(next()));
     else if (a == "--clients") o.clients = std::stoul(next());
     else if (a == "--publishers") o.publishers = std::stoul(next());
     else if (a == "--window") o.window = std::stoul(next());
@@ -272,114 +360,147 @@ bool parse_args(int argc, char** argv, options& o) {
     else if (a == "--json") o.json = true;
     else return false;
   }
-  return o.publishers <= o.clients && o.clients > 0 && o.window > 0;
+  if (o.path.empty())
+    o.path = o.plain ? "/" : "/ws";
+  bool known = o.scenario == "fanout" || o.scenario == "slow" || o.scenario == "idle"
+               || o.scenario == "connect";
+  return known && o.publishers <= o.clients && o.clients > 0 && o.sources >= 1
+         && o.sources <= 254;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  shared_state st;
-  if (!parse_args(argc, argv, st.opt)) {
-    std::cerr << "usage: loadgen [--host 127.0.0.1] [--port 8080] [--clients N] [--publishers P]\n"
-                 "               [--window W] [--messages M per publisher] [--size BYTES]\n"
-                 "               [--threads T] [--timeout SECONDS] [--server-pid PID] [--json]\n";
-    return 2;
-  }
-  auto& opt = st.opt;
-  auto addr = asio::ip::make_address(opt.host);
-  if (!addr.is_loopback()) {
-    std::cerr << "loadgen: only loopback targets (127.0.0.0/8, ::1) are allowed\n";
-    return 2;
-  }
-  st.run_tag = "L" + std::to_string(now_ns() % 1000000007);
-  st.expected_per_client = opt.publishers * opt.messages;
-  tcp::endpoint ep{addr, opt.port};
-
+/// The io_context threads and the connections of one run.
+struct run {
+  shared_state& st;
   std::vector<std::unique_ptr<asio::io_context>> iocs;
-  std::vector<histogram> hists(opt.threads);
+  std::vector<histogram> hists;
   std::vector<std::shared_ptr<conn>> conns;
-  for (size_t t = 0; t < opt.threads; ++t)
-    iocs.push_back(std::make_unique<asio::io_context>(1));
-  for (size_t i = 0; i < opt.clients; ++i) {
-    auto t = i % opt.threads;
-    auto c = std::make_shared<conn>(*iocs[t], st, i, hists[t]);
-    c->last_n_.assign(opt.publishers, -1);
-    conns.push_back(c);
-  }
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for (auto& ioc : iocs)
-    guards.push_back(asio::make_work_guard(*ioc));
   std::vector<std::thread> threads;
-  for (auto& ioc : iocs)
-    threads.emplace_back([&ioc] { ioc->run(); });
+  clock_type::time_point deadline;
 
-  auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
-                                        std::chrono::duration<double>(opt.timeout));
-  auto t_connect = clock_type::now();
-  // Connect in waves of 128 so the listen backlog never overflows.
-  for (size_t i = 0; i < conns.size(); ++i) {
-    auto& c = conns[i];
-    asio::post(*iocs[i % opt.threads], [c, ep] { c->start(ep); });
-    while (i + 1 - st.connected - st.failed >= 128 && clock_type::now() < deadline)
+  explicit run(shared_state& s) : st(s), hists(s.opt.threads) {
+    for (size_t t = 0; t < st.opt.threads; ++t)
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+    for (auto& ioc : iocs)
+      guards.push_back(asio::make_work_guard(*ioc));
+    for (auto& ioc : iocs)
+      threads.emplace_back([&ioc] { ioc->run(); });
+    deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                     std::chrono::duration<double>(st.opt.timeout));
+  }
+
+  ~run() {
+    for (size_t i = 0; i < conns.size(); ++i) {
+      auto c = conns[i];
+      asio::post(ioc(i), [c] { c->close(); });
+    }
+    guards.clear();
+    for (auto& ioc : iocs)
+      ioc->stop();
+    for (auto& th : threads)
+      th.join();
+  }
+
+  asio::io_context& ioc(size_t i) { return *iocs[i % iocs.size()]; }
+  bool in_time() const { return clock_type::now() < deadline; }
+
+  /// Adds `n` connections and connects them, at most opt.concurrency in progress at once;
+  /// returns once all are ready (or failed) or at the deadline. `slow`: they never read.
+  void connect(size_t n, const tcp::endpoint& ep, bool slow = false) {
+    auto first = conns.size();
+    for (size_t i = 0; i < n; ++i) {
+      auto id = first + i;
+      auto c = std::make_shared<conn>(ioc(id), st, slow ? SIZE_MAX : id, hists[id % hists.size()]);
+      c->last_n_.assign(st.opt.publishers, -1);
+      conns.push_back(c);
+    }
+    for (size_t i = first; i < conns.size() && in_time(); ++i) {
+      auto c = conns[i];
+      asio::ip::address_v4::bytes_type b{127, 0, 0, static_cast<unsigned char>(1 + i % st.opt.sources)};
+      tcp::endpoint source{asio::ip::address_v4{b}, 0};
+      asio::post(ioc(i), [c, ep, source, slow] { c->start(ep, source, slow); });
+      // Slow connections never send their first frame: count them at the upgrade.
+      auto settled = [&] { return (slow ? st.connected.load() : st.ready.load()) + st.failed; };
+      while (i + 1 - settled() >= st.opt.concurrency && in_time())
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    auto target = conns.size();
+    while ((slow ? st.connected.load() : st.ready.load()) + st.failed < target && in_time())
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  while (st.connected + st.failed < opt.clients && clock_type::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  double connect_s = std::chrono::duration<double>(clock_type::now() - t_connect).count();
-  // Let welcome and history replays drain before the clock starts.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+};
 
-  double cpu0 = opt.server_pid ? cpu_seconds(opt.server_pid) : 0;
-  auto t0 = clock_type::now();
-  for (size_t i = 0; i < opt.publishers; ++i) {
-    auto c = conns[i];
-    asio::post(*iocs[i % opt.threads], [c] { c->begin(); });
-  }
-  while (st.done_clients < st.connected && clock_type::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  auto t1 = clock_type::now();
-  double cpu1 = opt.server_pid ? cpu_seconds(opt.server_pid) : 0;
-  bool timed_out = st.done_clients < st.connected;
-
-  for (size_t i = 0; i < conns.size(); ++i) {
-    auto c = conns[i];
-    asio::post(*iocs[i % opt.threads], [c] { c->close(); });
-  }
-  guards.clear();
-  for (auto& ioc : iocs)
-    ioc->stop();
-  for (auto& th : threads)
-    th.join();
-
-  histogram all;
-  for (auto& h : hists)
-    all.merge(h);
+int fanout(shared_state& st, const tcp::endpoint& ep) {
+  auto& opt = st.opt;
+  st.expected_per_client = opt.publishers * opt.messages;
+  bool timed_out = false;
+  double secs = 0, cpu0 = 0, cpu1 = 0, connect_s = 0;
   uint64_t received = 0, disorder = 0;
-  for (auto& c : conns) {
-    received += c->received();
-    disorder += c->out_of_order();
+  size_t connected = 0, readers = 0;
+  int slow_code = -1;
+  long rss_peak = 0;
+  histogram all;
+  {
+    run r{st};
+    auto t_connect = clock_type::now();
+    r.connect(opt.clients, ep);
+    readers = st.connected;
+    if (opt.scenario == "slow")
+      r.connect(1, ep, true);
+    connect_s = std::chrono::duration<double>(clock_type::now() - t_connect).count();
+    // Let welcome and history replays drain before the clock starts.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cpu0 = opt.server_pid ? cpu_seconds(opt.server_pid) : 0;
+    auto t0 = clock_type::now();
+    for (size_t i = 0; i < opt.publishers; ++i) {
+      auto c = r.conns[i];
+      asio::post(r.ioc(i), [c] { c->begin(); });
+    }
+    while (st.done_clients < readers && r.in_time()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (opt.server_pid)
+        rss_peak = std::max(rss_peak, rss_kib(opt.server_pid));
+    }
+    auto t1 = clock_type::now();
+    cpu1 = opt.server_pid ? cpu_seconds(opt.server_pid) : 0;
+    timed_out = st.done_clients < readers;
+    secs = std::chrono::duration<double>(t1 - t0).count();
+    if (opt.scenario == "slow") {
+      auto slow = r.conns.back();
+      asio::post(r.ioc(r.conns.size() - 1), [slow] { slow->drain_slow(); });
+      auto until = clock_type::now() + std::chrono::seconds(5);
+      while (!slow->drained() && clock_type::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      slow_code = slow->drained() ? slow->close_code() : 0; // 0: still open after 5 s
+    }
+    connected = st.connected;
+    for (auto& h : r.hists)
+      all.merge(h);
+    for (size_t i = 0; i < readers; ++i) {
+      received += r.conns[i]->received();
+      disorder += r.conns[i]->out_of_order();
+    }
   }
-  uint64_t expected = st.expected_per_client * st.connected;
-  double secs = std::chrono::duration<double>(t1 - t0).count();
+  uint64_t expected = st.expected_per_client * readers;
   double rate = secs > 0 ? static_cast<double>(received) / secs : 0;
   double cpu_per_delivery_us = received ? (cpu1 - cpu0) * 1e6 / static_cast<double>(received) : 0;
-
   if (opt.json) {
-    std::printf("{\"clients\":%zu,\"connected\":%zu,\"failed\":%zu,\"publishers\":%zu,"
-                "\"window\":%zu,\"size\":%zu,\"expected\":%" PRIu64 ",\"received\":%" PRIu64
-                ",\"lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"seconds\":%.3f,"
-                "\"deliveries_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
-                "\"server_cpu_us_per_delivery\":%.3f,\"connect_s\":%.3f,\"timed_out\":%s}\n",
-                opt.clients, st.connected.load(), st.failed.load(), opt.publishers, opt.window,
-                opt.size, expected, received, expected - std::min(expected, received), disorder,
-                secs, rate, all.quantile(0.5) / 1000, all.quantile(0.99) / 1000,
-                all.quantile(1.0) / 1000, cpu_per_delivery_us, connect_s,
+    std::printf("{\"scenario\":\"%s\",\"clients\":%zu,\"connected\":%zu,\"failed\":%zu,"
+                "\"publishers\":%zu,\"window\":%zu,\"size\":%zu,\"expected\":%" PRIu64
+                ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64
+                ",\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                "\"max_ms\":%.3f,\"server_cpu_us_per_delivery\":%.3f,\"server_rss_peak_kib\":%ld,"
+                "\"connect_s\":%.3f,\"slow_close_code\":%d,\"timed_out\":%s}\n",
+                opt.scenario.c_str(), opt.clients, connected, st.failed.load(), opt.publishers,
+                opt.window, opt.size, expected, received, expected - std::min(expected, received),
+                disorder, secs, rate, all.quantile(0.5) / 1000, all.quantile(0.99) / 1000,
+                all.quantile(1.0) / 1000, cpu_per_delivery_us, rss_peak, connect_s, slow_code,
                 timed_out ? "true" : "false");
   } else {
     std::printf("clients %zu (connected %zu, failed %zu in %.2f s), publishers %zu, window %zu, "
                 "%zu B\n",
-                opt.clients, st.connected.load(), st.failed.load(), connect_s, opt.publishers,
-                opt.window, opt.size);
+                opt.clients, connected, st.failed.load(), connect_s, opt.publishers, opt.window,
+                opt.size);
     std::printf("deliveries   %" PRIu64 " of %" PRIu64 " (lost %" PRIu64 ", out of order %" PRIu64
                 ")%s\n",
                 received, expected, expected - std::min(expected, received), disorder,
@@ -388,7 +509,103 @@ int main(int argc, char** argv) {
     std::printf("latency      p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", all.quantile(0.5) / 1000,
                 all.quantile(0.99) / 1000, all.quantile(1.0) / 1000);
     if (opt.server_pid)
-      std::printf("server CPU   %.2f s = %.3f us per delivery\n", cpu1 - cpu0, cpu_per_delivery_us);
+      std::printf("server CPU   %.2f s = %.3f us per delivery; peak RSS %ld KiB\n", cpu1 - cpu0,
+                  cpu_per_delivery_us, rss_peak);
+    if (opt.scenario == "slow")
+      std::printf("slow reader  %s\n",
+                  slow_code > 0    ? ("closed by the server with " + std::to_string(slow_code)).c_str()
+                  : slow_code < 0 ? "disconnected by the server (no close frame)"
+                                  : "still connected");
   }
   return timed_out || st.failed > 0 ? 1 : 0;
+}
+
+int idle(shared_state& st, const tcp::endpoint& ep) {
+  auto& opt = st.opt;
+  long before = opt.server_pid ? rss_kib(opt.server_pid) : 0, after = 0, end = 0;
+  double connect_s = 0;
+  size_t ready = 0;
+  {
+    run r{st};
+    auto t0 = clock_type::now();
+    r.connect(opt.clients, ep);
+    connect_s = std::chrono::duration<double>(clock_type::now() - t0).count();
+    ready = opt.plain ? st.connected.load() : st.ready.load();
+    std::this_thread::sleep_for(std::chrono::seconds(2)); // let the server settle
+    after = opt.server_pid ? rss_kib(opt.server_pid) : 0;
+    auto until = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                        std::chrono::duration<double>(opt.hold));
+    while (clock_type::now() < until && r.in_time())
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    end = opt.server_pid ? rss_kib(opt.server_pid) : 0;
+  }
+  double per_conn = ready ? static_cast<double>(after - before) * 1024 / static_cast<double>(ready) : 0;
+  if (opt.json)
+    std::printf("{\"scenario\":\"idle\",\"clients\":%zu,\"ready\":%zu,\"failed\":%zu,"
+                "\"connect_s\":%.3f,\"rss_before_kib\":%ld,\"rss_after_kib\":%ld,"
+                "\"rss_end_kib\":%ld,\"rss_per_connection_bytes\":%.0f,\"hold_s\":%.1f}\n",
+                opt.clients, ready, st.failed.load(), connect_s, before, after, end, per_conn,
+                opt.hold);
+  else
+    std::printf("idle         %zu of %zu connections held (%zu failed) for %.0f s\n"
+                "server RSS   %ld KiB before, %ld KiB with them, %ld KiB at the end: %.0f B per "
+                "connection\n",
+                ready, opt.clients, st.failed.load(), opt.hold, before, after, end, per_conn);
+  return ready == opt.clients ? 0 : 1;
+}
+
+int connect_burst(shared_state& st, const tcp::endpoint& ep) {
+  auto& opt = st.opt;
+  double secs = 0;
+  size_t ready = 0;
+  {
+    run r{st};
+    auto t0 = clock_type::now();
+    r.connect(opt.clients, ep);
+    secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+    ready = opt.plain ? st.connected.load() : st.ready.load();
+  }
+  double rate = secs > 0 ? static_cast<double>(ready) / secs : 0;
+  if (opt.json)
+    std::printf("{\"scenario\":\"connect\",\"clients\":%zu,\"concurrency\":%zu,\"ready\":%zu,"
+                "\"failed\":%zu,\"seconds\":%.3f,\"connections_per_s\":%.0f}\n",
+                opt.clients, opt.concurrency, ready, st.failed.load(), secs, rate);
+  else
+    std::printf("connect      %zu of %zu connections (%zu failed), %zu at a time, in %.2f s: "
+                "%.0f connections/s\n",
+                ready, opt.clients, st.failed.load(), opt.concurrency, secs, rate);
+  return ready == opt.clients ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  shared_state st;
+  if (!parse_args(argc, argv, st.opt)) {
+    std::cerr
+      << "usage: loadgen [--scenario fanout|slow|idle|connect] [--host 127.0.0.1] [--port 8080]\n"
+         "               [--protocol actorchat|plain] [--path /ws] [--sources N<=254]\n"
+         "               [--clients N] [--publishers P] [--window W (0 = none)]\n"
+         "               [--messages M per publisher] [--size BYTES] [--hold SECONDS]\n"
+         "               [--concurrency C] [--threads T] [--timeout SECONDS]\n"
+         "               [--server-pid PID] [--json]\n";
+    return 2;
+  }
+  auto& opt = st.opt;
+  auto addr = asio::ip::make_address(opt.host);
+  if (!addr.is_loopback()) {
+    std::cerr << "loadgen: only loopback targets (127.0.0.0/8, ::1) are allowed\n";
+    return 2;
+  }
+  if (opt.sources > 1 && !addr.is_v4()) {
+    std::cerr << "loadgen: --sources needs an IPv4 target\n";
+    return 2;
+  }
+  st.run_tag = "L" + std::to_string(now_ns() % 1000000007);
+  tcp::endpoint ep{addr, opt.port};
+  if (opt.scenario == "idle")
+    return idle(st, ep);
+  if (opt.scenario == "connect")
+    return connect_burst(st, ep);
+  return fanout(st, ep);
 }
