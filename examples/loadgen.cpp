@@ -520,6 +520,15 @@ int fanout(shared_state& st, const tcp::endpoint& ep) {
   return timed_out || st.failed > 0 ? 1 : 0;
 }
 
+/// Connects opt.clients (r.connect); returns how long it took, in seconds, and sets `ready` to
+/// how many are ready.
+double connect_clients(run& r, const tcp::endpoint& ep, size_t& ready) {
+  auto t0 = clock_type::now();
+  r.connect(r.st.opt.clients, ep);
+  ready = r.st.opt.plain ? r.st.connected.load() : r.st.ready.load();
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
 int idle(shared_state& st, const tcp::endpoint& ep) {
   auto& opt = st.opt;
   long before = opt.server_pid ? rss_kib(opt.server_pid) : 0, after = 0, end = 0;
@@ -527,10 +536,7 @@ int idle(shared_state& st, const tcp::endpoint& ep) {
   size_t ready = 0;
   {
     run r{st};
-    auto t0 = clock_type::now();
-    r.connect(opt.clients, ep);
-    connect_s = std::chrono::duration<double>(clock_type::now() - t0).count();
-    ready = opt.plain ? st.connected.load() : st.ready.load();
+    connect_s = connect_clients(r, ep, ready);
     std::this_thread::sleep_for(std::chrono::seconds(2)); // let the server settle
     after = opt.server_pid ? rss_kib(opt.server_pid) : 0;
     auto until = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
@@ -560,10 +566,7 @@ int connect_burst(shared_state& st, const tcp::endpoint& ep) {
   size_t ready = 0;
   {
     run r{st};
-    auto t0 = clock_type::now();
-    r.connect(opt.clients, ep);
-    secs = std::chrono::duration<double>(clock_type::now() - t0).count();
-    ready = opt.plain ? st.connected.load() : st.ready.load();
+    secs = connect_clients(r, ep, ready);
   }
   double rate = secs > 0 ? static_cast<double>(ready) / secs : 0;
   if (opt.json)

@@ -27,6 +27,17 @@ std::string behaviours_config(const std::string& filter = {}, const std::string&
          + greeter;
 }
 
+/// Starts the server with `config` and connects A and B, both in the lobby.
+std::pair<chat_peer, chat_peer> two_in_lobby(server_fixture& fix, const std::string& config) {
+  fix.dir().write("caf-application.conf", config);
+  fix.start_server();
+  auto a = connect_peer(fix.port(), "A");
+  auto b = connect_peer(fix.port(), "B");
+  a.expect("joined", "lobby");
+  b.expect("joined", "lobby");
+  return {std::move(a), std::move(b)};
+}
+
 bool is_message_from(const json::object& obj, const std::string& from) {
   return type_of(obj) == "message" && get_string(obj, "from") == from;
 }
@@ -51,12 +62,7 @@ ITEST_CASE(the greeter welcomes a newcomer in the lobby and is a member there) {
 }
 
 ITEST_CASE(slash commands are answered to their sender only) {
-  dir().write("caf-application.conf", behaviours_config());
-  start_server();
-  auto a = connect_peer(port(), "A");
-  auto b = connect_peer(port(), "B");
-  a.expect("joined", "lobby");
-  b.expect("joined", "lobby");
+  auto [a, b] = two_in_lobby(*this, behaviours_config());
   std::vector<std::string> names;
   for (auto& c : a.welcome.at("commands").as_array())
     names.emplace_back(c.as_object().at("name").as_string());
@@ -96,12 +102,7 @@ ITEST_CASE(slash commands are answered to their sender only) {
 }
 
 ITEST_CASE(the word filter rejects a message before anyone sees it) {
-  dir().write("caf-application.conf", behaviours_config());
-  start_server();
-  auto a = connect_peer(port(), "A");
-  auto b = connect_peer(port(), "B");
-  a.expect("joined", "lobby");
-  b.expect("joined", "lobby");
+  auto [a, b] = two_in_lobby(*this, behaviours_config());
   a.send(json::object{{"type", "say"}, {"room", "lobby"}, {"text", "oh Darn it"}, {"id", 1}});
   auto err = a.expect_error("rejected", 1);
   CAF_CHECK_EQUAL(get_string(err, "message"), "please keep it clean");
