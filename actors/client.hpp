@@ -17,7 +17,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <set>
@@ -70,7 +70,7 @@ struct client_state {
   std::map<std::string, room_actor> rooms;
   std::vector<std::string> join_order;   ///< the current room is the last one
   std::set<std::string> joining;         ///< join or resume sent, no answer yet
-  std::deque<std::string> deferred;      ///< frames that arrived while a join, a filter or a
+  std::list<std::string> deferred;       ///< frames that arrived while a join, a filter or a
                                          ///< slash-command was pending
   bool waiting_behaviour = false;        ///< a filter or a slash-command has not answered yet
   filtered_say filtering;                ///< the say the filters have (if waiting_behaviour)

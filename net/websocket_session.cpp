@@ -7,7 +7,7 @@
 #include <caf/send.hpp>
 
 #include <chrono>
-#include <deque>
+#include <vector>
 
 namespace actorchat::netio {
 
@@ -432,7 +432,9 @@ private:
 
   beast::flat_buffer read_buffer_;
 
-  std::deque<payload> queue_;                 ///< the write queue; front writing_ are in flight
+  /// The write queue; the first writing_ are in flight. A vector, not a deque: an idle
+  /// connection's empty deque holds a 512-byte block (docs/BENCHMARKS.md, memory).
+  std::vector<payload> queue_;
   std::vector<asio::const_buffer> write_buffers_;
   size_t writing_ = 0;                        ///< payloads in the write in progress
   size_t queue_counted_ = 0;                  ///< queue_.size() as counted in metrics
