@@ -116,9 +116,7 @@ room_event decode_event(const std::string& text, const std::string& self_nick) {
     ev.old_nick = string_field(obj, "old_nick");
     ev.mine = !self_nick.empty() && (ev.nick == self_nick || ev.old_nick == self_nick);
   } else if (ev.type == "error" || ev.type == "notice") {
-    ev.text = string_field(obj, "message");
-    if (ev.type == "notice")
-      ev.text = string_field(obj, "text");
+    ev.text = string_field(obj, ev.type == "notice" ? "text" : "message");
   }
   return ev;
 }

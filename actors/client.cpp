@@ -102,7 +102,7 @@ void behaviour_failed(client_pointer self, const behaviour_route& route, const c
                                   + " error=" + log::quote(self->system().render(err)));
 }
 
-/// The behaviour (or rate limit) is done with the frame being handled: handle what waited.
+/// The filter or slash-command being waited for is done: handle the frames that waited.
 void behaviour_done(client_pointer self) {
   self->state.waiting_behaviour = false;
   drain_deferred(self);

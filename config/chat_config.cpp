@@ -80,6 +80,14 @@ std::string describe_syntax_error(const std::string& path, const std::string& re
                "quotes), key = 30s, key = [\"a\", \"b\"]; comments start with ';'";
 }
 
+/// The declared behaviour names, comma-separated ("none" if there are none).
+std::string known_names(const std::map<std::string, chat_config::behaviour_type>& types) {
+  std::string known;
+  for (auto& bt : types)
+    known += (known.empty() ? "" : ", ") + bt.first;
+  return known.empty() ? "none" : known;
+}
+
 } // namespace
 
 chat_config::chat_config() {
@@ -243,12 +251,9 @@ void chat_config::check_keys(std::string_view text, const std::string& path,
         check_keys(text, path, qualified, *nested, problems);
         continue;
       }
-      std::string known;
-      for (auto& bt : behaviour_types_)
-        known += (known.empty() ? "" : ", ") + bt.first;
       problems.push_back(path + ": unknown section [" + qualified + "]"
                          + (section == "chat" ? ": no behaviour is called '" + kv.first
-                                                  + "' (known: " + known + ")"
+                                                  + "' (known: " + known_names(behaviour_types_) + ")"
                                               : ""));
       continue;
     }
@@ -344,11 +349,8 @@ std::vector<std::string> chat_config::validate_values() const {
   std::vector<std::string> seen;
   for (auto& name : behaviours) {
     if (behaviour_types_.count(name) == 0) {
-      std::string known;
-      for (auto& bt : behaviour_types_)
-        known += (known.empty() ? "" : ", ") + bt.first;
-      bad("behaviours", "no behaviour is called \"" + name + "\" (known: "
-                          + (known.empty() ? "none" : known) + ")");
+      bad("behaviours", "no behaviour is called \"" + name + "\" (known: " + known_names(behaviour_types_)
+                          + ")");
     } else if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
       bad("behaviours", "\"" + name + "\" is listed twice");
     }
