@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -230,7 +231,7 @@ private:
                                                                             size_t) {
       if (ec)
         return;
-      self->out_.erase(self->out_.begin());
+      self->out_.pop_front();
       if (!self->out_.empty())
         self->do_write();
     });
@@ -301,7 +302,7 @@ private:
   size_t id_;
   histogram& hist_;
   beast::flat_buffer buf_;
-  std::vector<std::string> out_;
+  std::deque<std::string> out_; // a deque: the string being written never moves
   size_t sent_ = 0;
   uint64_t received_ = 0;
   uint64_t out_of_order_ = 0;
