@@ -52,7 +52,7 @@ void announce(room_pointer self, const std::string& event, const std::string& ni
     outgoing{encode_presence(st.room, event, nick, old_nick, st.members.size()), false});
 }
 
-void drop(room_pointer self, const room_member& m);
+void drop(room_pointer self, const caf::actor_addr& addr, const char* reason);
 bool has_unpersisted(room_pointer self, const caf::actor_addr& who);
 
 /// Sends "sent" replies and acks for the first `n` messages waiting for them: those of the batch
@@ -74,21 +74,11 @@ void acknowledge(room_pointer self, size_t n) {
 }
 
 /// True if so many members are behind that the server, not the members, is too slow: more than
-/// half of them have at least half of their send queue in use.
-bool overloaded(size_t behind, size_t members) {
-  return behind * 2 > members;
-}
-
-/// While paused: true if `m`, which lacks credit, has taken nothing for slow_client_timeout.
-bool stalled_too_long(room_pointer self, room_member& m, caf::actor_clock::time_point now) {
-  auto progress = m.credit->progress();
-  if (!m.stalled || progress != m.progress_seen) {
-    m.stalled = true;
-    m.progress_seen = progress;
-    m.stalled_since = now;
-    return false;
-  }
-  return now - m.stalled_since >= self->state.settings.slow_client_timeout;
+/// half of them have at least half of their send queue in use, or at least a tenth of them (two
+/// at least) have none left at once. (In a room of 1000 readers on a saturated machine, measured:
+/// some 400 ran out of credit together while the rest were below half.)
+bool overloaded(size_t behind, size_t lacking, size_t members) {
+  return behind * 2 > members || (lacking >= 2 && lacking * 10 >= members);
 }
 
 /// Sends the pending batch to every member (one shared batch object for all of them); see
@@ -105,51 +95,76 @@ void flush(room_pointer self, bool must_empty = false) {
     std::vector<caf::actor_addr> lacking;
     ready.reserve(st.members.size());
     size_t behind = 0;
+    auto now = self->clock().now();
     for (auto& [addr, m] : st.members) {
+      auto progress = m.credit->progress();
+      if (progress != m.progress_seen) {
+        m.progress_seen = progress;
+        m.has_progressed = true;
+        m.progressed_at = now;
+      }
       bool got = m.credit->try_acquire(n);
       if (got) {
         ready.push_back(&m);
-        m.stalled = false;
+        m.lacking = false;
       } else {
+        if (!m.lacking) {
+          m.lacking = true;
+          m.lacking_since = now;
+        }
         lacking.push_back(addr);
       }
       if (!got || m.credit->in_flight() * 2 >= m.credit->limit())
         ++behind;
     }
-    // A member whose own messages are among those held is not slow but waiting like the rest:
-    // its queue fills with the echoes of its own flood. Hold for it too (bounded by the stall
-    // rule below) instead of dropping the publisher.
-    auto publishing = [&](const caf::actor_addr& addr) {
-      return has_unpersisted(self, addr)
+    // A publisher is not slow but waiting like the rest: its queue fills with the echoes of its
+    // own flood. Hold for it too (bounded by the stall rule below) instead of dropping it. A
+    // publisher is a member whose messages are among those held, or that said something within
+    // slow_client_timeout: its last messages may all be out already while its queue is still
+    // full of them, and the next batch is somebody else's.
+    auto publishing = [&](const caf::actor_addr& addr, const room_member& m) {
+      return (m.has_said && now - m.last_said < st.settings.slow_client_timeout)
+             || has_unpersisted(self, addr)
              || std::any_of(st.acks.begin(), st.acks.end(),
                             [&](const ack_due& a) { return a.sender.address() == addr; });
     };
-    if (!lacking.empty()
-        && (overloaded(behind, st.members.size())
-            || std::any_of(lacking.begin(), lacking.end(), publishing))) {
+    // Each member that lacks credit is waited for (held) or dropped now, and why.
+    bool overload = overloaded(behind, lacking.size(), st.members.size());
+    std::vector<std::pair<caf::actor_addr, const char*>> to_drop;
+    std::vector<room_member*> held;
+    for (auto& addr : lacking) {
+      auto& m = st.members[addr];
+      if (overload || publishing(addr, m)) {
+        // Waiting with everyone: dropped only once it has taken nothing for slow_client_timeout.
+        auto since = m.has_progressed ? std::max(m.progressed_at, m.lacking_since)
+                                      : m.lacking_since;
+        if (now - since >= st.settings.slow_client_timeout)
+          to_drop.emplace_back(addr, "stalled");
+        else
+          held.push_back(&m);
+      } else if (m.has_progressed && now - m.progressed_at < st.settings.slow_client_timeout
+                 && now - m.lacking_since < st.settings.slow_client_timeout) {
+        // Behind on its own, but reading: on a busy machine a reader's connection may lag the
+        // others' by a second or more. Waited for, but only until it has lacked credit for
+        // slow_client_timeout: a reader slower than the room cannot hold it for longer.
+        held.push_back(&m);
+      } else {
+        to_drop.emplace_back(addr, "behind");
+      }
+    }
+    if (!held.empty()) {
       if (must_empty) {
         // Deliver anyway: a bounded burst past the bound, so that the change sees it all.
-        for (auto& addr : lacking) {
-          auto& m = st.members[addr];
-          m.credit->force_acquire(n);
-          ready.push_back(&m);
+        for (auto* m : held) {
+          m->credit->force_acquire(n);
+          ready.push_back(m);
         }
-        lacking.clear();
       } else {
         for (auto* m : ready)
           m->credit->release(n);
-        auto now = self->clock().now();
-        std::vector<room_member> gone;
-        for (auto& addr : lacking) {
-          auto i = st.members.find(addr);
-          if (stalled_too_long(self, i->second, now)) {
-            gone.push_back(std::move(i->second));
-            st.members.erase(i);
-          }
-        }
-        for (auto& m : gone)
-          drop(self, m);
-        if (!gone.empty())
+        for (auto& [addr, reason] : to_drop)
+          drop(self, addr, reason);
+        if (!to_drop.empty())
           continue; // fewer members now: try again at once
         if (!st.paused) {
           st.paused = true;
@@ -177,28 +192,37 @@ void flush(room_pointer self, bool must_empty = false) {
     auto batch = make_batch(std::move(wires));
     for (auto* m : ready)
       self->send(m->handle, deliver_atom::value, batch);
-    std::vector<room_member> slow;
-    for (auto& addr : lacking) {
-      auto i = st.members.find(addr);
-      slow.push_back(std::move(i->second));
-      st.members.erase(i);
-    }
     // Acknowledged as soon as they are out, not when all that waits is: a sender's frames in
     // flight must not pile up behind messages that are still held.
     acknowledge(self, messages);
-    for (auto& m : slow)
-      drop(self, m);
+    for (auto& [addr, reason] : to_drop)
+      drop(self, addr, reason);
   }
   st.paused = false;
 }
 
-/// Removes a member that ran out of credit (already erased) and tells it why.
-void drop(room_pointer self, const room_member& m) {
+/// Removes a member that ran out of credit and tells it why. `reason`: "behind" (it lacked
+/// credit while most others kept up, and was not reading) or "stalled" (it took nothing for
+/// slow_client_timeout while the room waited).
+void drop(room_pointer self, const caf::actor_addr& addr, const char* reason) {
   auto& st = self->state;
+  auto i = st.members.find(addr);
+  if (i == st.members.end())
+    return;
+  auto m = std::move(i->second);
+  st.members.erase(i);
   ++st.dropped;
   self->demonitor(m.handle.address());
   self->send(m.handle, overflow_atom::value, st.room);
+  auto now = self->clock().now();
+  auto ms = [](caf::timespan d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
   log::warn("slow_client_dropped", "room=" + st.room + " nick=" + log::quote(m.nick)
+                                     + " reason=" + reason
+                                     + " lacking_ms=" + ms(now - m.lacking_since)
+                                     + " idle_ms=" + (m.has_progressed ? ms(now - m.progressed_at)
+                                                                       : std::string{"never"})
                                      + " in_flight=" + std::to_string(m.credit->in_flight())
                                      + " limit=" + std::to_string(m.credit->limit())
                                      + " dropped_total=" + std::to_string(st.dropped));
@@ -375,7 +399,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       if (st.members.count(m.address()) > 0)
         return make_error(chat_errc::already_joined);
       self->monitor(m);
-      room_member entry{m, std::move(credit), std::move(req.nick), false, 0, {}};
+      room_member entry{m, std::move(credit), std::move(req.nick)};
       std::vector<payload> batch;
       auto first = st.history.begin();
       if (req.resume) {
@@ -418,11 +442,14 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
     [self](broadcast_atom, member_actor sender, std::string& from, std::string& text,
            bool action, std::string& id) {
       auto& st = self->state;
-      if (st.members.count(sender.address()) == 0) {
+      auto member = st.members.find(sender.address());
+      if (member == st.members.end()) {
         log::debug("say_from_non_member", "room=" + st.room + " from=" + log::quote(from));
         self->send(sender, ack_atom::value, uint32_t{1});
         return;
       }
+      member->second.has_said = true;
+      member->second.last_said = self->clock().now();
       st.waiting.push_back(unpersisted_message{
         chat_message{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text), action},
         std::move(sender), std::move(id)});
