@@ -75,10 +75,12 @@ void acknowledge(room_pointer self, size_t n) {
 
 /// True if so many members are behind that the server, not the members, is too slow: more than
 /// half of them have at least half of their send queue in use, or at least a tenth of them (two
-/// at least) have none left at once. (In a room of 1000 readers on a saturated machine, measured:
-/// some 400 ran out of credit together while the rest were below half.)
-bool overloaded(size_t behind, size_t lacking, size_t members) {
-  return behind * 2 > members || (lacking >= 2 && lacking * 10 >= members);
+/// at least) have none left but are still reading (took something since they ran out; members
+/// that stopped reading do not count, so a few of them cannot make a room wait). In a room of
+/// 1000 readers on a saturated machine, measured: some 400 ran out of credit together while the
+/// rest were below half.
+bool overloaded(size_t behind, size_t lacking_reading, size_t members) {
+  return behind * 2 > members || (lacking_reading >= 2 && lacking_reading * 10 >= members);
 }
 
 /// Sends the pending batch to every member (one shared batch object for all of them); see
@@ -95,6 +97,7 @@ void flush(room_pointer self, bool must_empty = false) {
     std::vector<caf::actor_addr> lacking;
     ready.reserve(st.members.size());
     size_t behind = 0;
+    size_t lacking_reading = 0; // lacking credit, but took something since it began to lack
     auto now = self->clock().now();
     for (auto& [addr, m] : st.members) {
       auto progress = m.credit->progress();
@@ -116,6 +119,8 @@ void flush(room_pointer self, bool must_empty = false) {
       }
       if (!got || m.credit->in_flight() * 2 >= m.credit->limit())
         ++behind;
+      if (!got && m.has_progressed && m.progressed_at > m.lacking_since)
+        ++lacking_reading;
     }
     // A publisher is not slow but waiting like the rest: its queue fills with the echoes of its
     // own flood. Hold for it too (bounded by the stall rule below) instead of dropping it. A
@@ -129,7 +134,7 @@ void flush(room_pointer self, bool must_empty = false) {
                             [&](const ack_due& a) { return a.sender.address() == addr; });
     };
     // Each member that lacks credit is waited for (held) or dropped now, and why.
-    bool overload = overloaded(behind, lacking.size(), st.members.size());
+    bool overload = overloaded(behind, lacking_reading, st.members.size());
     std::vector<std::pair<caf::actor_addr, const char*>> to_drop;
     std::vector<room_member*> held;
     for (auto& addr : lacking) {
@@ -143,11 +148,13 @@ void flush(room_pointer self, bool must_empty = false) {
         else
           held.push_back(&m);
       } else if (m.has_progressed && now - m.progressed_at < st.settings.slow_client_timeout
-                 && now - m.lacking_since < st.settings.slow_client_timeout) {
+                 && now - m.lacking_since < st.settings.slow_client_timeout
+                 && m.credit->try_acquire_reply(n)) {
         // Behind on its own, but reading: on a busy machine a reader's connection may lag the
-        // others' by a second or more. Waited for, but only until it has lacked credit for
-        // slow_client_timeout: a reader slower than the room cannot hold it for longer.
-        held.push_back(&m);
+        // others' by a second or more. It gets the batch anyway, up to a second send queue's
+        // worth, for at most slow_client_timeout; the room never waits for it, so neither a
+        // reader that stopped nor one slower than the room holds the others up.
+        ready.push_back(&m);
       } else {
         to_drop.emplace_back(addr, "behind");
       }

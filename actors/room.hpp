@@ -12,14 +12,15 @@
 // Flow control (docs/SECURITY.md, "Slow clients and overload"). Before each flush the room
 // acquires send credit for every member. If only a few members lack credit, they individually
 // fall behind: they are dropped (told with overflow_atom) and counted, unless they are still
-// reading (their connection wrote something within settings.slow_client_timeout): then the room
-// waits for them, until they have lacked credit for slow_client_timeout, since on a busy machine
-// a reader's connection can lag the others' by a second or more (measured: 1000 readers, 400 of
-// them out of credit together, some taking nothing for 600 ms). A member that took nothing for
-// that long, or never took anything, is dropped at once.
-// If most members are behind, the server as a whole cannot keep up: the room holds the batch and
-// retries shortly (paused), stops asking the store for more and acknowledges nothing, so that
-// publishers run out of frames in flight and their sockets stop being read; TCP pushes back.
+// reading (their connection wrote something within settings.slow_client_timeout): then they get
+// the batch anyway, up to a second queue's worth, until they have lacked credit for
+// slow_client_timeout, since on a busy machine a reader's connection can lag the others' by a
+// second or more (measured: 1000 readers, some taking nothing for 600 ms). The room never waits
+// for them. A member that took nothing for that long, or never took anything, goes at once.
+// If most members are behind, or a tenth of them lack credit and still read, the server as a
+// whole cannot keep up: the room holds the batch and retries shortly (paused), stops asking the
+// store for more and acknowledges nothing, so that publishers run out of frames in flight and
+// their sockets stop being read; TCP pushes back.
 // The room also holds instead of dropping when a member that lacks credit is a publisher (it
 // said something within settings.slow_client_timeout): its queue is full of the echoes of its own
 // flood, and once the room holds, its frames stop being acknowledged and it catches up.

@@ -145,9 +145,9 @@ chat_config::chat_config() {
          "frames of one connection read but not yet handled; beyond, the server stops reading "
          "that socket so that TCP slows the sender down")
     .add(slow_client_timeout, "slow-client-timeout",
-         "a client whose send queue is full is waited for while it is still reading, and "
-         "dropped (close 1008) once it has taken nothing for this long (or, lagging on its "
-         "own, has had a full queue for this long)")
+         "a client whose send queue is full is kept while it is still reading, and dropped "
+         "(close 1008) once it has taken nothing for this long (or, lagging on its own, has "
+         "had a full queue for this long, or filled a second one)")
     .add(log_level, "log-level", "least severe log lines written: debug, info, warn or error")
     .add(metrics, "metrics",
          "\"on\": serve Prometheus metrics at GET /metrics; \"off\": don't (404)")

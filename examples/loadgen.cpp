@@ -13,6 +13,13 @@
 //   RSS before, after connecting and at the end, and per connection.
 // connect: opens --clients connections, --concurrency at a time (each done when the server's
 //   first frame arrives, or at the upgrade with --protocol plain), and reports connections/s.
+// soak: --clients well-behaved clients in the lobby (the first --publishers of them say a
+//   message every 100 ms, within the default rate limit) for --hold seconds, while up to
+//   --chaos other connections come and go at random beside them: some join and leave, some
+//   flood (far over the rate limit), some never read, some send garbage (bad JSON, invalid
+//   UTF-8, binary). At the end every well-behaved client must still be connected and have every
+//   message of the room from its join on (gapless seqs, up to the last one). With --server-pid,
+//   the server's RSS before the chaos and after it; --rss-growth-mib fails the run if it grew more.
 //
 // --protocol plain speaks to servers that broadcast raw text frames (Beast's chat-multi example)
 // instead of actorchat's JSON. --sources N binds the connections round-robin to 127.0.0.1 ..
@@ -34,8 +41,10 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -67,6 +76,9 @@ struct options {
   double timeout = 60;    // seconds, whole run
   int server_pid = 0;
   bool json = false;
+  size_t chaos = 40;             // soak: chaotic connections at once, at most
+  double rss_growth_mib = 0;     // soak: fail if the server's RSS grew more (0 = report only)
+  std::string chaos_kinds = "churn,churn,flood,stall,garbage"; // soak: drawn from at random
 };
 
 int64_t now_ns() {
@@ -359,12 +371,15 @@ bool parse_args(int argc, char** argv, options& o) {
     else if (a == "--timeout") o.timeout = std::stod(next());
     else if (a == "--server-pid") o.server_pid = std::stoi(next());
     else if (a == "--json") o.json = true;
+    else if (a == "--chaos") o.chaos = std::stoul(next());
+    else if (a == "--rss-growth-mib") o.rss_growth_mib = std::stod(next());
+    else if (a == "--chaos-kinds") o.chaos_kinds = next();
     else return false;
   }
   if (o.path.empty())
     o.path = o.plain ? "/" : "/ws";
   bool known = o.scenario == "fanout" || o.scenario == "slow" || o.scenario == "idle"
-               || o.scenario == "connect";
+               || o.scenario == "connect" || o.scenario == "soak";
   return known && o.publishers <= o.clients && o.clients > 0 && o.sources >= 1
          && o.sources <= 254;
 }
@@ -581,18 +596,346 @@ int connect_burst(shared_state& st, const tcp::endpoint& ep) {
   return ready == opt.clients ? 0 : 1;
 }
 
+
+// -- soak ----------------------------------------------------------------------------------------
+
+/// One connection of the soak scenario. Everything runs on the one io_context thread.
+class soak_conn : public std::enable_shared_from_this<soak_conn> {
+public:
+  enum class role { member, publisher, churn, flood, stall, garbage };
+
+  soak_conn(asio::io_context& ioc, role r, uint32_t seed)
+    : ws_(ioc), timer_(ioc), role_(r), rng_(seed) {}
+
+  void start(const tcp::endpoint& ep, double lifetime_s) {
+    lifetime_s_ = lifetime_s;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    beast::error_code ec;
+    sock.open(ep.protocol(), ec);
+    if (!ec && role_ == role::stall)
+      sock.set_option(asio::socket_base::receive_buffer_size(4096), ec);
+    if (ec)
+      return finish(false);
+    beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return self->finish(false);
+      self->ws_.async_handshake("127.0.0.1", "/ws", [self](beast::error_code ec2) {
+        if (ec2)
+          return self->finish(false);
+        self->connected_ = true;
+        self->on_open();
+      });
+    });
+  }
+
+  /// Ends a chaotic connection (or, at the end of the run, any): closes the socket.
+  void stop() {
+    stopping_ = true;
+    timer_.cancel();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    if (role_ == role::stall)
+      finish(true); // it has no read to end it
+  }
+
+  bool finished() const { return finished_; }
+  bool well_behaved() const { return role_ == role::member || role_ == role::publisher; }
+  /// For well-behaved clients: still connected, and what they saw.
+  bool alive() const { return connected_ && !finished_; }
+  int64_t first_seq() const { return first_seq_; }
+  int64_t last_seq() const { return last_seq_; }
+  uint64_t gaps() const { return gaps_; }
+  uint64_t messages() const { return messages_; }
+  const std::string& end() const { return end_; }
+  void stop_publishing() { publishing_ = false; }
+
+private:
+  void on_open() {
+    switch (role_) {
+      case role::member:
+        return read();
+      case role::publisher:
+        publishing_ = true;
+        read();
+        return tick(100);
+      case role::churn:
+        read();
+        if (rng_() % 2 == 0)
+          send("{\"type\":\"say\",\"room\":\"lobby\",\"text\":\"churn says hi\"}");
+        return expire();
+      case role::flood:
+        read();
+        for (int i = 0; i < 200; ++i)
+          send("{\"type\":\"say\",\"room\":\"lobby\",\"text\":\"flood " + std::to_string(i) + "\"}");
+        return expire();
+      case role::stall:
+        return expire(); // never reads
+      case role::garbage: {
+        read();
+        switch (rng_() % 4) {
+          case 0: send("{not json"); break;
+          case 1: send("{\"type\":\"say\",\"room\":\"lobby\",\"text\":5}"); break;
+          case 2: send(std::string{"{\"type\":\"say\",\"room\":\"lobby\",\"text\":\"\xC3\x28\"}"}); break;
+          default: binary_ = true; send("binary frame"); break;
+        }
+        return expire();
+      }
+    }
+  }
+
+  void expire() {
+    timer_.expires_after(std::chrono::milliseconds(static_cast<int64_t>(lifetime_s_ * 1000)));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->stop();
+    });
+  }
+
+  void tick(int ms) {
+    timer_.expires_after(std::chrono::milliseconds(ms));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->publishing_ || self->stopping_)
+        return;
+      self->send("{\"type\":\"say\",\"room\":\"lobby\",\"text\":\"soak " + std::to_string(++self->said_)
+                 + "\"}");
+      self->tick(100);
+    });
+  }
+
+  void send(std::string text) {
+    out_.push_back(std::move(text));
+    if (out_.size() == 1)
+      write();
+  }
+
+  void write() {
+    ws_.binary(binary_);
+    ws_.async_write(asio::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec,
+                                                                            size_t) {
+      if (ec)
+        return; // the read side reports the end
+      self->out_.pop_front();
+      if (!self->out_.empty())
+        self->write();
+    });
+  }
+
+  void read() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        if (ec == websocket::error::closed)
+          self->end_ = "closed by the server with " + std::to_string(self->ws_.reason().code);
+        else
+          self->end_ = ec.message();
+        return self->finish(true);
+      }
+      self->on_frame();
+      self->buf_.consume(self->buf_.size());
+      self->read();
+    });
+  }
+
+  void on_frame() {
+    if (!well_behaved())
+      return;
+    auto data = buf_.cdata();
+    std::string_view frame{static_cast<const char*>(data.data()), data.size()};
+    for (size_t pos = 0; pos < frame.size();) {
+      auto nl = frame.find('\n', pos);
+      auto line = frame.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      pos = nl == std::string_view::npos ? frame.size() : nl + 1;
+      if (line.find("\"type\":\"message\"") == std::string_view::npos)
+        continue;
+      auto at = line.find("\"seq\":");
+      if (at == std::string_view::npos)
+        continue;
+      auto seq = std::strtoll(std::string{line.substr(at + 6, 24)}.c_str(), nullptr, 10);
+      if (first_seq_ < 0)
+        first_seq_ = seq;
+      else if (seq != last_seq_ + 1)
+        ++gaps_;
+      last_seq_ = seq;
+      ++messages_;
+    }
+  }
+
+  void finish(bool) {
+    finished_ = true;
+    timer_.cancel();
+    if (end_.empty())
+      end_ = stopping_ ? "stopped" : "failed to connect";
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  asio::steady_timer timer_;
+  role role_;
+  std::minstd_rand rng_;
+  beast::flat_buffer buf_;
+  std::deque<std::string> out_; // the string being written never moves
+  double lifetime_s_ = 0;
+  bool connected_ = false, finished_ = false, stopping_ = false, publishing_ = false;
+  bool binary_ = false;
+  uint64_t said_ = 0, gaps_ = 0, messages_ = 0;
+  int64_t first_seq_ = -1, last_seq_ = -1;
+  std::string end_;
+};
+
+int soak(shared_state& st, const tcp::endpoint& ep) {
+  auto& opt = st.opt;
+  // The kinds of chaotic connection, drawn from at random (a name listed twice comes twice as
+  // often).
+  std::vector<soak_conn::role> kinds;
+  for (size_t pos = 0; pos <= opt.chaos_kinds.size();) {
+    auto comma = std::min(opt.chaos_kinds.find(',', pos), opt.chaos_kinds.size());
+    auto name = opt.chaos_kinds.substr(pos, comma - pos);
+    if (name == "churn") kinds.push_back(soak_conn::role::churn);
+    else if (name == "flood") kinds.push_back(soak_conn::role::flood);
+    else if (name == "stall") kinds.push_back(soak_conn::role::stall);
+    else if (name == "garbage") kinds.push_back(soak_conn::role::garbage);
+    else if (!name.empty()) {
+      std::cerr << "loadgen: unknown chaos kind " << name << " (churn, flood, stall, garbage)\n";
+      return 2;
+    }
+    pos = comma + 1;
+  }
+  asio::io_context ioc{1};
+  auto guard = asio::make_work_guard(ioc);
+  std::thread io{[&] { ioc.run(); }};
+  std::minstd_rand rng{static_cast<uint32_t>(now_ns())};
+  auto on_io = [&](auto f) {
+    std::promise<void> done;
+    asio::post(ioc, [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  };
+  auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                        std::chrono::duration<double>(opt.timeout));
+  // The well-behaved clients first, all connected and joined before the chaos starts.
+  std::vector<std::shared_ptr<soak_conn>> good;
+  on_io([&] {
+    for (size_t i = 0; i < opt.clients; ++i) {
+      auto r = i < opt.publishers ? soak_conn::role::publisher : soak_conn::role::member;
+      good.push_back(std::make_shared<soak_conn>(ioc, r, static_cast<uint32_t>(rng())));
+      good.back()->start(ep, 0);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  long rss_before = opt.server_pid ? rss_kib(opt.server_pid) : 0, rss_peak = rss_before;
+  // The chaos: every 20 ms, a new chaotic connection while fewer than opt.chaos are open.
+  std::vector<std::shared_ptr<soak_conn>> chaos;
+  std::array<size_t, 6> started{};
+  auto until = std::min(deadline, clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                                        std::chrono::duration<double>(opt.hold)));
+  while (clock_type::now() < until) {
+    on_io([&] {
+      chaos.erase(std::remove_if(chaos.begin(), chaos.end(),
+                                 [](const auto& c) { return c->finished(); }),
+                  chaos.end());
+      if (chaos.size() >= opt.chaos)
+        return;
+      if (kinds.empty())
+        return;
+      auto kind = kinds[rng() % kinds.size()];
+      ++started[static_cast<size_t>(kind)];
+      chaos.push_back(std::make_shared<soak_conn>(ioc, kind, static_cast<uint32_t>(rng())));
+      chaos.back()->start(ep, 0.2 + static_cast<double>(rng() % 3000) / 1000.0);
+    });
+    if (opt.server_pid)
+      rss_peak = std::max(rss_peak, rss_kib(opt.server_pid));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // The end: the chaos goes, the publishers stop; then everyone must reach the last seq.
+  on_io([&] {
+    for (auto& c : chaos)
+      c->stop();
+    for (auto& g : good)
+      g->stop_publishing();
+  });
+  auto settle = clock_type::now() + std::chrono::seconds(10);
+  int64_t last = -1;
+  bool caught_up = false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  while (!caught_up && clock_type::now() < std::min(settle, deadline + std::chrono::seconds(10))) {
+    on_io([&] {
+      for (auto& g : good)
+        last = std::max(last, g->last_seq());
+      caught_up = std::all_of(good.begin(), good.end(),
+                              [&](const auto& g) { return g->last_seq() == last; });
+    });
+    if (!caught_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2)); // let the server free what it held
+  long rss_after = opt.server_pid ? rss_kib(opt.server_pid) : 0;
+  size_t alive = 0, gapless = 0;
+  uint64_t messages = 0;
+  std::string first_problem;
+  on_io([&] {
+    for (auto& g : good) {
+      alive += g->alive() ? 1 : 0;
+      gapless += g->gaps() == 0 && g->last_seq() == last ? 1 : 0;
+      messages += g->messages();
+      if (first_problem.empty() && (!g->alive() || g->gaps() > 0 || g->last_seq() != last))
+        first_problem = "a client " + std::string{g->alive() ? "still connected" : g->end()}
+                        + ", seqs " + std::to_string(g->first_seq()) + ".."
+                        + std::to_string(g->last_seq()) + " of .." + std::to_string(last)
+                        + ", gaps " + std::to_string(g->gaps());
+    }
+    for (auto& g : good)
+      g->stop();
+  });
+  guard.reset();
+  ioc.stop();
+  io.join();
+  double growth_mib = static_cast<double>(rss_after - rss_before) / 1024.0;
+  bool ok = alive == good.size() && gapless == good.size() && last > 0
+            && (opt.rss_growth_mib <= 0 || growth_mib <= opt.rss_growth_mib);
+  size_t chaos_total = 0;
+  for (auto n : started)
+    chaos_total += n;
+  if (opt.json)
+    std::printf("{\"scenario\":\"soak\",\"clients\":%zu,\"alive\":%zu,\"complete\":%zu,"
+                "\"last_seq\":%" PRId64 ",\"messages\":%" PRIu64 ",\"chaos\":%zu,\"churn\":%zu,"
+                "\"flood\":%zu,\"stall\":%zu,\"garbage\":%zu,\"rss_before_kib\":%ld,"
+                "\"rss_peak_kib\":%ld,\"rss_after_kib\":%ld,\"ok\":%s%s%s%s}\n",
+                good.size(), alive, gapless, last, messages, chaos_total,
+                started[static_cast<size_t>(soak_conn::role::churn)],
+                started[static_cast<size_t>(soak_conn::role::flood)],
+                started[static_cast<size_t>(soak_conn::role::stall)],
+                started[static_cast<size_t>(soak_conn::role::garbage)], rss_before, rss_peak,
+                rss_after, ok ? "true" : "false", first_problem.empty() ? "" : ",\"problem\":\"",
+                first_problem.c_str(), first_problem.empty() ? "" : "\"");
+  else
+    std::printf("soak         %zu well-behaved clients: %zu connected at the end, %zu with every "
+                "message up to seq %" PRId64 " (%" PRIu64 " deliveries)\n"
+                "chaos        %zu connections: %zu join/leave, %zu floods, %zu never read, %zu "
+                "garbage\n"
+                "server RSS   %ld KiB before, %ld KiB peak, %ld KiB after (%+.1f MiB)\n%s%s",
+                good.size(), alive, gapless, last, messages, chaos_total,
+                started[static_cast<size_t>(soak_conn::role::churn)],
+                started[static_cast<size_t>(soak_conn::role::flood)],
+                started[static_cast<size_t>(soak_conn::role::stall)],
+                started[static_cast<size_t>(soak_conn::role::garbage)], rss_before, rss_peak,
+                rss_after, growth_mib, first_problem.c_str(), first_problem.empty() ? "" : "\n");
+  return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   shared_state st;
   if (!parse_args(argc, argv, st.opt)) {
     std::cerr
-      << "usage: loadgen [--scenario fanout|slow|idle|connect] [--host 127.0.0.1] [--port 8080]\n"
+      << "usage: loadgen [--scenario fanout|slow|idle|connect|soak] [--host 127.0.0.1]\n"
+         "               [--port 8080]\n"
          "               [--protocol actorchat|plain] [--path /ws] [--sources N<=254]\n"
          "               [--clients N] [--publishers P] [--window W (0 = none)]\n"
          "               [--messages M per publisher] [--size BYTES] [--hold SECONDS]\n"
          "               [--concurrency C] [--threads T] [--timeout SECONDS]\n"
-         "               [--server-pid PID] [--json]\n";
+         "               [--server-pid PID] [--json] [--chaos N] [--rss-growth-mib M]\n"
+         "               [--chaos-kinds churn,flood,stall,garbage]\n";
     return 2;
   }
   auto& opt = st.opt;
@@ -611,5 +954,7 @@ int main(int argc, char** argv) {
     return idle(st, ep);
   if (opt.scenario == "connect")
     return connect_burst(st, ep);
+  if (opt.scenario == "soak")
+    return soak(st, ep);
   return fanout(st, ep);
 }
