@@ -84,9 +84,8 @@ bool overloaded(size_t behind, size_t lacking_reading, size_t members) {
 }
 
 /// Sends the pending batch to every member (one shared batch object for all of them); see
-/// room.hpp for who is dropped and when the room holds the batch instead. `must_empty`: a
-/// membership change follows, so nothing may stay pending.
-void flush(room_pointer self, bool must_empty = false) {
+/// room.hpp for who is dropped and when the room holds the batch instead.
+void flush(room_pointer self) {
   auto& st = self->state;
   // Dropping a member announces its leave, which adds to pending: loop until nothing is left.
   while (!st.pending.empty()) {
@@ -160,31 +159,23 @@ void flush(room_pointer self, bool must_empty = false) {
       }
     }
     if (!held.empty()) {
-      if (must_empty) {
-        // Deliver anyway: a bounded burst past the bound, so that the change sees it all.
-        for (auto* m : held) {
-          m->credit->force_acquire(n);
-          ready.push_back(m);
-        }
-      } else {
-        for (auto* m : ready)
-          m->credit->release(n);
-        for (auto& [addr, reason] : to_drop)
-          drop(self, addr, reason);
-        if (!to_drop.empty())
-          continue; // fewer members now: try again at once
-        if (!st.paused) {
-          st.paused = true;
-          ++st.pauses;
-          log::debug("room_paused", "room=" + st.room + " behind=" + std::to_string(behind)
-                                      + " members=" + std::to_string(st.members.size()));
-        }
-        if (!st.retry_armed) {
-          st.retry_armed = true;
-          self->delayed_send(self, st.settings.retry_interval, retry_atom::value);
-        }
-        return;
+      for (auto* m : ready)
+        m->credit->release(n);
+      for (auto& [addr, reason] : to_drop)
+        drop(self, addr, reason);
+      if (!to_drop.empty())
+        continue; // fewer members now: try again at once
+      if (!st.paused) {
+        st.paused = true;
+        ++st.pauses;
+        log::debug("room_paused", "room=" + st.room + " behind=" + std::to_string(behind)
+                                    + " members=" + std::to_string(st.members.size()));
       }
+      if (!st.retry_armed) {
+        st.retry_armed = true;
+        self->delayed_send(self, st.settings.retry_interval, retry_atom::value);
+      }
+      return;
     }
     st.paused = false;
     std::vector<payload> wires;
@@ -261,7 +252,7 @@ bool has_unpersisted(room_pointer self, const caf::actor_addr& who) {
 
 /// Removes a member at its request; it gets "left" after everything sent to it before.
 void leave(room_pointer self, const member_actor& m, const std::string& id) {
-  flush(self, true);
+  flush(self);
   auto& st = self->state;
   auto i = st.members.find(m.address());
   if (i == st.members.end())
@@ -269,9 +260,20 @@ void leave(room_pointer self, const member_actor& m, const std::string& id) {
   auto member = std::move(i->second);
   st.members.erase(i);
   self->demonitor(m.address());
-  deliver_forced(self, member, {encode_left(st.room, id)});
+  // What the room still holds was said before the leave: the leaver gets it now, alone (one
+  // bounded burst), with the "sent" replies for its own messages among it; then "left".
+  std::vector<payload> last;
+  for (auto& o : st.pending)
+    last.push_back(o.wire);
+  for (auto& a : st.acks)
+    if (a.sender.address() == m.address() && !a.id.empty()) {
+      last.push_back(encode_sent(st.room, a.seq, a.id));
+      a.id.clear();
+    }
+  last.push_back(encode_left(st.room, id));
+  deliver_forced(self, member, std::move(last));
   announce(self, "leave", member.nick, "");
-  flush(self, true);
+  flush(self);
   report_count(self);
   arm_idle_timer(self);
 }
@@ -360,7 +362,6 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
   st0.directory = std::move(directory);
   install_quiet_handlers(self);
   self->set_down_handler([self](caf::down_msg& dm) {
-    flush(self, true);
     auto& st = self->state;
     auto i = st.members.find(dm.source);
     if (i == st.members.end())
@@ -368,7 +369,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
     auto nick = i->second.nick;
     st.members.erase(i);
     announce(self, "leave", nick, "");
-    flush(self, true);
+    flush(self);
     report_count(self);
     arm_idle_timer(self);
   });
@@ -400,17 +401,22 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
         return make_error(chat_errc::store_unavailable);
       if (!m || !credit)
         return make_error(chat_errc::internal);
-      // What is pending is already in history: the current members get it first, so the
-      // newcomer gets it exactly once, in its replay.
-      flush(self, true);
+      // What is pending is already in history. The current members get it first if they can;
+      // what the room still holds (overload) the newcomer gets with them, not in its replay,
+      // so it sees each message exactly once and no join forces anything past anyone's bound.
+      flush(self);
       if (st.members.count(m.address()) > 0)
         return make_error(chat_errc::already_joined);
       self->monitor(m);
       room_member entry{m, std::move(credit), std::move(req.nick)};
       std::vector<payload> batch;
+      auto held = static_cast<size_t>(std::count_if(
+        st.pending.begin(), st.pending.end(), [](const outgoing& o) { return o.is_message; }));
+      auto replay_end = st.history.end()
+                        - static_cast<std::ptrdiff_t>(std::min(held, st.history.size()));
       auto first = st.history.begin();
       if (req.resume) {
-        first = std::find_if(st.history.begin(), st.history.end(),
+        first = std::find_if(st.history.begin(), replay_end,
                              [&](const history_entry& e) { return e.seq > req.after; });
         bool complete = req.after >= st.last_seq
                         || (first != st.history.end() && first->seq == req.after + 1);
@@ -418,7 +424,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       } else {
         batch.push_back(encode_joined(st.room, st.last_seq, st.members.size() + 1, req.id));
       }
-      for (auto i = first; i != st.history.end(); ++i)
+      for (auto i = first; i != replay_end; ++i)
         batch.push_back(i->wire);
       auto nick = entry.nick;
       // In a room too big to announce joins the joiner still gets its own, right after the
@@ -472,7 +478,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       auto old = std::move(i->second.nick);
       i->second.nick = nick;
       announce(self, "nick", nick, old);
-      flush(self, true);
+      flush(self);
     },
     [self](who_atom) -> std::vector<std::string> {
       std::vector<std::string> nicks;
@@ -482,7 +488,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
       return nicks;
     },
     [self](count_atom) -> size_t {
-      flush(self, true);
+      flush(self);
       return self->state.members.size();
     },
     [self](retry_atom) {

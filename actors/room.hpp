@@ -25,8 +25,10 @@
 // said something within settings.slow_client_timeout): its queue is full of the echoes of its own
 // flood, and once the room holds, its frames stop being acknowledged and it catches up.
 // While paused, a member without credit that takes nothing for settings.slow_client_timeout is
-// dropped. A membership change (join, leave, a member gone) first delivers what is held, past the
-// credit bound if need be (a bounded burst), so that every member sees every message exactly once.
+// dropped. No membership change forces what is held out to the members: a newcomer's replay
+// stops before it (it gets it with everyone), a leaver alone gets a copy (and the "sent" replies
+// among it) before "left", a member gone needs nothing. Every member sees every message exactly
+// once, and a stream of joins while the room holds costs nobody more than its bound.
 // An empty room retires after settings.idle_timeout (history stays).
 #pragma once
 

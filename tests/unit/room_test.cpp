@@ -702,7 +702,7 @@ CAF_TEST(while paused a member that takes nothing for slow-client-timeout is dro
   CAF_CHECK_EQUAL(ms[0].log->acks, 5u);
 }
 
-CAF_TEST(a join while paused first delivers what is held so the newcomer sees it once) {
+CAF_TEST(a join while paused forces nothing out and the newcomer sees each message once) {
   start_room(10);
   std::vector<member> ms{join("a", 4, false), join("b", 4, false)};
   for (auto& m : ms)
@@ -710,13 +710,50 @@ CAF_TEST(a join while paused first delivers what is held so the newcomer sees it
   for (int i = 1; i <= 5; ++i)
     say(ms[0], "a", "m" + std::to_string(i));
   CAF_REQUIRE(state().paused);
+  auto in_flight = ms[0].credit->in_flight();
+  // The newcomer's replay stops before what is held; nobody gets anything past its bound.
   auto late = join("late");
+  CAF_CHECK(state().paused);
+  CAF_CHECK_EQUAL(ms[0].credit->in_flight(), in_flight);
+  CAF_CHECK_EQUAL(seqs(late.log->received), (std::vector<uint64_t>{1, 2, 3, 4}));
+  // The members catch up: the held message reaches all three, the newcomer too, once.
+  for (auto& m : ms)
+    written(m);
+  sched.trigger_timeouts();
+  sched.run();
   CAF_CHECK(!state().paused);
   CAF_CHECK_EQUAL(state().dropped, 0u);
   for (auto& m : ms)
     CAF_CHECK_EQUAL(seqs(m.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   CAF_CHECK_EQUAL(seqs(late.log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   CAF_CHECK_EQUAL(ms[0].log->acks, 5u);
+}
+
+CAF_TEST(a leave while paused gives the leaver what is held and its sent replies and then left) {
+  start_room(10);
+  std::vector<member> ms{join("a", 4, false), join("b", 4, false)};
+  for (auto& m : ms)
+    written(m);
+  for (int i = 1; i <= 4; ++i)
+    say(ms[0], "a", "m" + std::to_string(i));
+  say(ms[0], "a", "m5", "id5");
+  CAF_REQUIRE(state().paused);
+  self->send(room, unregister_atom::value, ms[0].handle, std::string{"bye"});
+  sched.run();
+  auto& got = ms[0].log->received;
+  CAF_CHECK_EQUAL(seqs(got), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  auto sent = of_type(got, "sent");
+  auto left = of_type(got, "left");
+  CAF_CHECK_EQUAL(sent.size(), 1u);
+  CAF_CHECK_EQUAL(left.size(), 1u);
+  CAF_CHECK_EQUAL(test::type_of(got.back()), "left");
+  // b was not forced: it still waits for m5, and gets it and the leave once it reads.
+  CAF_CHECK_EQUAL(seqs(ms[1].log->received), (std::vector<uint64_t>{1, 2, 3, 4}));
+  written(ms[1]);
+  sched.trigger_timeouts();
+  sched.run();
+  CAF_CHECK_EQUAL(seqs(ms[1].log->received), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(field(of_type(ms[1].log->received, "presence").back(), "event"), "leave");
 }
 
 CAF_TEST(every broadcast is acknowledged once even if refused or from a non-member) {
