@@ -102,23 +102,20 @@ void flush(room_pointer self) {
       auto progress = m.credit->progress();
       if (progress != m.progress_seen) {
         m.progress_seen = progress;
-        m.has_progressed = true;
         m.progressed_at = now;
       }
       bool got = m.credit->try_acquire(n);
       if (got) {
         ready.push_back(&m);
-        m.lacking = false;
+        m.lacking_since.reset();
       } else {
-        if (!m.lacking) {
-          m.lacking = true;
+        if (!m.lacking_since)
           m.lacking_since = now;
-        }
         lacking.push_back(addr);
       }
       if (!got || m.credit->in_flight() * 2 >= m.credit->limit())
         ++behind;
-      if (!got && m.has_progressed && m.progressed_at > m.lacking_since)
+      if (!got && m.progressed_at && *m.progressed_at > *m.lacking_since)
         ++lacking_reading;
     }
     // A publisher is not slow but waiting like the rest: its queue fills with the echoes of its
@@ -127,7 +124,7 @@ void flush(room_pointer self) {
     // slow_client_timeout: its last messages may all be out already while its queue is still
     // full of them, and the next batch is somebody else's.
     auto publishing = [&](const caf::actor_addr& addr, const room_member& m) {
-      return (m.has_said && now - m.last_said < st.settings.slow_client_timeout)
+      return (m.last_said && now - *m.last_said < st.settings.slow_client_timeout)
              || has_unpersisted(self, addr)
              || std::any_of(st.acks.begin(), st.acks.end(),
                             [&](const ack_due& a) { return a.sender.address() == addr; });
@@ -140,14 +137,13 @@ void flush(room_pointer self) {
       auto& m = st.members[addr];
       if (overload || publishing(addr, m)) {
         // Waiting with everyone: dropped only once it has taken nothing for slow_client_timeout.
-        auto since = m.has_progressed ? std::max(m.progressed_at, m.lacking_since)
-                                      : m.lacking_since;
+        auto since = std::max(m.progressed_at.value_or(*m.lacking_since), *m.lacking_since);
         if (now - since >= st.settings.slow_client_timeout)
           to_drop.emplace_back(addr, "stalled");
         else
           held.push_back(&m);
-      } else if (m.has_progressed && now - m.progressed_at < st.settings.slow_client_timeout
-                 && now - m.lacking_since < st.settings.slow_client_timeout
+      } else if (m.progressed_at && now - *m.progressed_at < st.settings.slow_client_timeout
+                 && now - *m.lacking_since < st.settings.slow_client_timeout
                  && m.credit->try_acquire_reply(n)) {
         // Behind on its own, but reading: on a busy machine a reader's connection may lag the
         // others' by a second or more. It gets the batch anyway, up to a second send queue's
@@ -200,7 +196,8 @@ void flush(room_pointer self) {
 }
 
 /// Removes a member that ran out of credit and tells it why. `reason`: "behind" (it lacked
-/// credit while most others kept up, and was not reading) or "stalled" (it took nothing for
+/// credit while most others kept up, and stopped reading, stayed out of credit for
+/// slow_client_timeout or filled a second queue) or "stalled" (it took nothing for
 /// slow_client_timeout while the room waited).
 void drop(room_pointer self, const caf::actor_addr& addr, const char* reason) {
   auto& st = self->state;
@@ -218,9 +215,9 @@ void drop(room_pointer self, const caf::actor_addr& addr, const char* reason) {
   };
   log::warn("slow_client_dropped", "room=" + st.room + " nick=" + log::quote(m.nick)
                                      + " reason=" + reason
-                                     + " lacking_ms=" + ms(now - m.lacking_since)
-                                     + " idle_ms=" + (m.has_progressed ? ms(now - m.progressed_at)
-                                                                       : std::string{"never"})
+                                     + " lacking_ms=" + ms(now - m.lacking_since.value_or(now))
+                                     + " idle_ms=" + (m.progressed_at ? ms(now - *m.progressed_at)
+                                                                      : std::string{"never"})
                                      + " in_flight=" + std::to_string(m.credit->in_flight())
                                      + " limit=" + std::to_string(m.credit->limit())
                                      + " dropped_total=" + std::to_string(st.dropped));
@@ -461,7 +458,6 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
         self->send(sender, ack_atom::value, uint32_t{1});
         return;
       }
-      member->second.has_said = true;
       member->second.last_said = self->clock().now();
       st.waiting.push_back(unpersisted_message{
         chat_message{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text), action},

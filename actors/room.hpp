@@ -44,6 +44,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -67,16 +68,13 @@ struct room_member {
   credit_ptr credit;
   std::string nick;
   // Seen by flush: the member's credit progress (what its connection has written), when that
-  // last moved (never, if has_progressed is false), and since when it has lacked credit.
+  // last moved (empty: never), and since when it has lacked credit (empty: it has credit).
   uint64_t progress_seen = 0;
-  bool has_progressed = false;
-  caf::actor_clock::time_point progressed_at{};
-  bool lacking = false;
-  caf::actor_clock::time_point lacking_since{};
-  // When it last said something: for slow_client_timeout after that it counts as a publisher,
-  // which the room waits for instead of dropping (room.cpp, flush).
-  bool has_said = false;
-  caf::actor_clock::time_point last_said{};
+  std::optional<caf::actor_clock::time_point> progressed_at{};
+  std::optional<caf::actor_clock::time_point> lacking_since{};
+  // When it last said something (empty: never): for slow_client_timeout after that it counts as
+  // a publisher, which the room waits for instead of dropping (room.cpp, flush).
+  std::optional<caf::actor_clock::time_point> last_said{};
 };
 
 /// A message with its seq, waiting for the store.

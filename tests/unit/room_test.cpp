@@ -74,6 +74,12 @@ struct fixture : test_coordinator_fixture<> {
     self->send(room, broadcast_atom::value, m.handle, from, text, action, id);
     sched.run();
   }
+
+  /// `m` says "m<first>" .. "m<last>", one at a time.
+  void say_range(const member& m, const std::string& from, int first, int last) {
+    for (int i = first; i <= last; ++i)
+      say(m, from, "m" + std::to_string(i));
+  }
 };
 
 } // namespace
@@ -404,8 +410,7 @@ CAF_TEST(when most members are behind the room waits and acknowledges nothing) {
   std::vector<member> ms{join("a", 4, false), join("b", 4, false), join("c", 4, false)};
   for (auto& m : ms)
     written(m); // joined and presence are out
-  for (int i = 1; i <= 4; ++i)
-    say(ms[0], "a", "m" + std::to_string(i));
+  say_range(ms[0], "a", 1, 4);
   CAF_CHECK_EQUAL(ms[0].log->acks, 4u);
   // Every member's queue is full now: the fifth message finds nobody with credit.
   say(ms[0], "a", "m5");
@@ -436,8 +441,7 @@ CAF_TEST(a publisher whose queue fills with its own messages is waited for and n
   auto r1 = join("r1");
   auto r2 = join("r2");
   written(pub);
-  for (int i = 1; i <= 5; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 5);
   // The readers keep up; the publisher's queue is full of its own echoes. It is not dropped.
   CAF_CHECK_EQUAL(state().dropped, 0u);
   CAF_CHECK(state().paused);
@@ -460,8 +464,7 @@ CAF_TEST(a publisher whose queue is still full of its delivered messages is wait
   auto other = join("other");
   auto r1 = join("r1");
   written(pub);
-  for (int i = 1; i <= 4; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 4);
   CAF_REQUIRE_EQUAL(pub.log->acks, 4u);
   CAF_REQUIRE(!state().paused);
   say(other, "other", "m5");
@@ -484,8 +487,7 @@ CAF_TEST(a publisher that stops reading is dropped after slow-client-timeout) {
   auto other = join("other");
   auto r1 = join("r1");
   written(pub);
-  for (int i = 1; i <= 4; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 4);
   say(other, "other", "m5");
   CAF_REQUIRE(state().paused);
   // It takes nothing: the stall rule drops it, and the others get m5 and its leave.
@@ -508,11 +510,9 @@ CAF_TEST(a reader that lags while the others keep up gets a second queue and no 
   auto pub = join("pub");
   auto r1 = join("r1");
   written(lag);
-  for (int i = 1; i <= 4; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 4);
   lag.credit->release(1); // it reads (progress), but not enough for what comes
-  for (int i = 5; i <= 9; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 5, 9);
   CAF_CHECK_EQUAL(state().dropped, 0u);
   CAF_CHECK(!state().paused);
   CAF_CHECK_EQUAL(lag.credit->in_flight(), 8u);
@@ -531,8 +531,7 @@ CAF_TEST(a lagging reader that catches up is a normal member again) {
   auto lag = join("lag", 4, false);
   auto pub = join("pub");
   written(lag);
-  for (int i = 1; i <= 4; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 4);
   lag.credit->release(1);
   say(pub, "pub", "m5");
   say(pub, "pub", "m6"); // past its queue: the second one
@@ -540,8 +539,7 @@ CAF_TEST(a lagging reader that catches up is a normal member again) {
   written(lag);
   advance_time(std::chrono::seconds(3));
   sched.run();
-  for (int i = 7; i <= 10; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 7, 10);
   CAF_CHECK_EQUAL(state().dropped, 0u);
   auto lag_seqs = seqs(lag.log->received);
   CAF_CHECK_EQUAL(lag_seqs.size(), 10u);
@@ -553,8 +551,7 @@ CAF_TEST(a lagging reader that stops reading is dropped at the next batch once i
   auto pub = join("pub");
   auto r1 = join("r1");
   written(lag);
-  for (int i = 1; i <= 4; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 4);
   lag.credit->release(1);
   say(pub, "pub", "m5");
   say(pub, "pub", "m6");
@@ -577,8 +574,7 @@ CAF_TEST(a lagging reader that keeps reading but never catches up is dropped in 
   auto lag = join("lag", 16, false);
   auto pub = join("pub");
   written(lag);
-  for (int i = 1; i <= 16; ++i)
-    say(pub, "pub", "m" + std::to_string(i));
+  say_range(pub, "pub", 1, 16);
   // Every 200 ms it takes one message and two new ones come: it stays out of credit (from the
   // first step on). After slow-client-timeout (2 s) of that it is dropped.
   auto step = [&](int k) {
@@ -606,8 +602,7 @@ CAF_TEST(when a tenth of the members run out of credit and keep reading the room
   std::vector<member> slow{join("s1", 4, false), join("s2", 4, false)};
   for (auto& m : slow)
     written(m);
-  for (int i = 1; i <= 5; ++i)
-    say(fast[0], "f0", "m" + std::to_string(i));
+  say_range(fast[0], "f0", 1, 5);
   // m5 found them out of credit: each got it as a lagging reader (a second queue).
   CAF_REQUIRE(!state().paused);
   // They read (progress since they ran out) but stay behind: now it is the machine.
@@ -646,8 +641,7 @@ CAF_TEST(a few members that stopped reading do not make the room wait) {
   std::vector<member> dead{join("d1", 4, false), join("d2", 4, false)};
   for (auto& m : dead)
     written(m);
-  for (int i = 1; i <= 12; ++i)
-    say(fast[0], "f0", "m" + std::to_string(i));
+  say_range(fast[0], "f0", 1, 12);
   // Out of their second queue with no progress: dropped, and nobody waited.
   CAF_CHECK_EQUAL(state().dropped, 2u);
   CAF_CHECK(!state().paused);
@@ -662,8 +656,7 @@ CAF_TEST(a member that said something long ago and stopped reading is dropped at
   say(quiet, "quiet", "hello");
   advance_time(std::chrono::seconds(3));
   sched.run();
-  for (int i = 2; i <= 5; ++i)
-    say(other, "other", "m" + std::to_string(i));
+  say_range(other, "other", 2, 5);
   CAF_CHECK_EQUAL(state().dropped, 1u);
   CAF_CHECK_EQUAL(quiet.log->overflows, 1u);
   CAF_CHECK(!state().paused);
@@ -674,8 +667,7 @@ CAF_TEST(while paused a member that takes nothing for slow-client-timeout is dro
   std::vector<member> ms{join("a", 4, false), join("b", 4, false), join("c", 4, false)};
   for (auto& m : ms)
     written(m);
-  for (int i = 1; i <= 5; ++i)
-    say(ms[0], "a", "m" + std::to_string(i));
+  say_range(ms[0], "a", 1, 5);
   CAF_REQUIRE(state().paused);
   // a and b take one message each (progress, and credit for the next one); c takes nothing.
   // Most members are still at least half full, so the room keeps waiting for c.
@@ -707,8 +699,7 @@ CAF_TEST(a join while paused forces nothing out and the newcomer sees each messa
   std::vector<member> ms{join("a", 4, false), join("b", 4, false)};
   for (auto& m : ms)
     written(m);
-  for (int i = 1; i <= 5; ++i)
-    say(ms[0], "a", "m" + std::to_string(i));
+  say_range(ms[0], "a", 1, 5);
   CAF_REQUIRE(state().paused);
   auto in_flight = ms[0].credit->in_flight();
   // The newcomer's replay stops before what is held; nobody gets anything past its bound.
@@ -734,8 +725,7 @@ CAF_TEST(a leave while paused gives the leaver what is held and its sent replies
   std::vector<member> ms{join("a", 4, false), join("b", 4, false)};
   for (auto& m : ms)
     written(m);
-  for (int i = 1; i <= 4; ++i)
-    say(ms[0], "a", "m" + std::to_string(i));
+  say_range(ms[0], "a", 1, 4);
   say(ms[0], "a", "m5", "id5");
   CAF_REQUIRE(state().paused);
   self->send(room, unregister_atom::value, ms[0].handle, std::string{"bye"});
