@@ -2,16 +2,19 @@
 // the network server together. Nothing else happens here.
 #include "actors/behaviour.hpp"
 #include "actors/client.hpp"
+#include "actors/cluster.hpp"
 #include "actors/directory.hpp"
 #include "actors/metrics.hpp"
 #include "actors/nick_registry.hpp"
 #include "actors/store.hpp"
 #include "config/chat_config.hpp"
+#include "config/cluster_map.hpp"
 #include "config/log.hpp"
 #include "examples/behaviours/behaviours.hpp"
 #include "net/server.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
 #include <algorithm>
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
     return refuse({"command line: " + cfg.render(err)});
   if (cfg.cli_helptext_printed)
     return 0;
+  cfg.take_sections();
   if (auto problems = cfg.validate_values(); !problems.empty())
     return refuse(problems);
   actorchat::log::level lvl;
@@ -108,6 +112,15 @@ int main(int argc, char** argv) {
   // Declared before the actor system: actors count into it until the last one is gone.
   auto counters = std::make_shared<actorchat::metrics>();
   counters->version = ACTORCHAT_VERSION;
+  auto cluster_map = cfg.cluster();
+  if (cluster_map->enabled()) {
+    std::vector<std::string> peers;
+    for (auto& n : cluster_map->nodes())
+      if (n.id != cluster_map->self())
+        peers.push_back(n.id);
+    counters->set_cluster(cluster_map->self(), std::move(peers));
+    actorchat::prepare_cluster(cfg);
+  }
   // The actor system is declared first so that it is destroyed last: ~actor_system waits for
   // every actor, and the sessions inside the server hold client actor handles.
   caf::actor_system sys{cfg};
@@ -133,15 +146,51 @@ int main(int argc, char** argv) {
   dir_cfg.room.max_batch = std::clamp<size_t>(cfg.send_queue / 2, 1, 64);
   dir_cfg.max_rooms = cfg.max_rooms;
   dir_cfg.metrics = counters;
-  actorchat::client_services services{actorchat::spawn_directory(sys, dir_cfg, store),
-                                      actorchat::spawn_nick_registry(sys), store};
+  auto nicks = actorchat::spawn_nick_registry(sys);
+  actorchat::cluster_actor cluster;
+  if (cluster_map->enabled()) {
+    actorchat::cluster_settings cl;
+    cl.map = cluster_map;
+    cl.reconnect_min = cfg.cluster_reconnect_min;
+    cl.reconnect_max = cfg.cluster_reconnect_max;
+    cl.metrics = counters;
+    cluster = actorchat::spawn_cluster(sys, cl, nicks);
+    auto& own = cluster_map->own();
+    if (auto port = sys.middleman().publish(cluster, own.port, own.host.c_str(), true); !port) {
+      actorchat::log::error("startup_failed",
+                            "error=" + actorchat::log::quote("chat.cluster.nodes: cannot listen "
+                                                             "on " + own.host + ":"
+                                                             + std::to_string(own.port) + " ("
+                                                             + sys.render(port.error()) + ")"));
+      for (auto a : {caf::actor_cast<caf::actor>(cluster), caf::actor_cast<caf::actor>(nicks),
+                     caf::actor_cast<caf::actor>(store)})
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    actorchat::log::info("cluster_listening", "node=" + own.id + " address=" + own.host + ":"
+                                                + std::to_string(own.port) + " nodes="
+                                                + std::to_string(cluster_map->nodes().size()));
+    dir_cfg.cluster = cluster_map;
+    dir_cfg.cluster_handle = cluster;
+    dir_cfg.relay.retry_min = cfg.cluster_reconnect_min;
+    dir_cfg.relay.retry_max = cfg.cluster_reconnect_max;
+  }
+  auto directory = actorchat::spawn_directory(sys, dir_cfg, store);
+  actorchat::client_services services{directory, nicks, store};
+  if (cluster) {
+    caf::anon_send(cluster, actorchat::register_atom::value, directory);
+    // Nicknames are claimed where they are kept unique: at their home node (actors/cluster.hpp).
+    services.nicks = cluster;
+  }
   auto routes = std::make_shared<actorchat::behaviour_routes>();
   auto settings = make_client_settings(cfg, counters, routes);
   auto behaviours = actorchat::start_behaviours(sys, cfg, services, settings, routes);
   auto stop_services = [&] {
     // Rooms go with the directory; the store last, after the rooms' final requests.
     caf::anon_send_exit(services.directory, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(services.nicks, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(nicks, caf::exit_reason::user_shutdown);
+    if (cluster)
+      caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   };
   if (!behaviours) {

@@ -75,6 +75,11 @@ std::string describe(const std::string& code, const std::string& room) {
     return "not in '" + room + "'";
   if (code == "nick_taken")
     return "that nickname is taken";
+  if (code == "room_unavailable")
+    return "room '" + room + "' is unavailable: its home node cannot be reached; try again later";
+  if (code == "nick_unavailable")
+    return "nicknames cannot be checked right now (the node that keeps them unique is down); "
+           "try again later";
   return "the server could not do that; try again";
 }
 
@@ -412,8 +417,9 @@ void who(client_pointer self, command& cmd) {
       [self, room = cmd.room, id = cmd.id](std::vector<std::string>& members) {
         reply(self, encode_who(room, members, id));
       },
-      [self, room = cmd.room, id = cmd.id](caf::error&) {
-        reply_error(self, "internal", describe("internal", room), id);
+      [self, room = cmd.room, id = cmd.id](caf::error& err) {
+        auto code = error_code(err) == "room_unavailable" ? "room_unavailable" : "internal";
+        reply_error(self, code, describe(code, room), id);
       });
 }
 
@@ -423,14 +429,16 @@ void history(client_pointer self, command& cmd) {
     not_in_room(self, cmd.room, cmd.id);
     return;
   }
-  self->request(st.services.store, request_timeout, page_atom::value, cmd.room, cmd.before,
-                cmd.limit)
+  // The room knows where its history is stored (here, or on its home node in a cluster).
+  self->request(st.rooms[cmd.room], request_timeout, page_atom::value, cmd.before, cmd.limit)
     .then(
       [self, room = cmd.room, id = cmd.id](history_page& page) {
         reply(self, encode_history(room, page.messages, page.complete, id));
       },
-      [self, room = cmd.room, id = cmd.id](caf::error&) {
-        reply_error(self, "store_unavailable", describe("store_unavailable", room), id);
+      [self, room = cmd.room, id = cmd.id](caf::error& err) {
+        auto code = error_code(err) == "room_unavailable" ? "room_unavailable"
+                                                          : "store_unavailable";
+        reply_error(self, code, describe(code, room), id);
       });
 }
 

@@ -5,10 +5,16 @@
 // Retiring without a race: every join passes through here and is counted per room. An idle
 // room asks to retire with the number of joins it has seen; only if that equals the number
 // handed to it is it unmapped (and told to quit). A join already on its way keeps it alive.
+//
+// In a cluster (docs/CLUSTER.md) a room whose home is another node is a relay here
+// (actors/relay.hpp): the directory spawns one instead of a room, and clients cannot tell them
+// apart. Relays of other nodes attach to the rooms whose home is this node through here.
 #pragma once
 
 #include "actors/metrics.hpp"
+#include "actors/relay.hpp"
 #include "actors/room.hpp"
+#include "config/cluster_map.hpp"
 #include "actors/store.hpp"
 #include "actors/types.hpp"
 
@@ -16,6 +22,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace actorchat {
@@ -24,6 +31,10 @@ struct directory_settings {
   room_settings room;     ///< for every room it creates
   size_t max_rooms = 1000; ///< chat.max-rooms: live rooms at most
   metrics_ptr metrics;     ///< the live-rooms gauge; null: not counted
+  /// The cluster; null or empty: a single node, home to every room.
+  std::shared_ptr<const cluster_map> cluster;
+  cluster_actor cluster_handle; ///< relays attach through it (with a cluster)
+  relay_settings relay;         ///< for every relay it creates (its room part is `room`)
 };
 
 struct directory_entry {

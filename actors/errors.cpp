@@ -21,6 +21,8 @@ std::string error_code(const caf::error& err) {
     case chat_errc::already_joined: return "already_joined";
     case chat_errc::not_in_room: return "not_in_room";
     case chat_errc::nick_taken: return "nick_taken";
+    case chat_errc::room_unavailable: return "room_unavailable";
+    case chat_errc::nick_unavailable: return "nick_unavailable";
     default: return "internal";
   }
 }

@@ -96,6 +96,12 @@ metrics::metrics()
   store_healthy.set(1);
 }
 
+void metrics::set_cluster(std::string node, std::vector<std::string> peers) {
+  node_id = std::move(node);
+  peer_ids = std::move(peers);
+  peer_up = std::make_unique<gauge[]>(peer_ids.size());
+}
+
 void metrics::handshake_failed(int status) noexcept {
   char buf[16];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), status);
@@ -296,6 +302,15 @@ std::string render_prometheus(const metrics& m) {
   w.family("actorchat_store_healthy",
            "1 while the last store commit succeeded (or none was tried), else 0.", "gauge");
   w.sample("actorchat_store_healthy", {}, m.store_healthy.value());
+  if (!m.node_id.empty()) {
+    w.family("actorchat_cluster_peer_up",
+             "1 while this node's link to the peer is up (docs/CLUSTER.md), else 0.", "gauge");
+    for (size_t i = 0; i < m.peer_ids.size(); ++i)
+      w.sample("actorchat_cluster_peer_up", {{"peer", m.peer_ids[i]}}, m.peer_up[i].value());
+    w.family("actorchat_cluster_peer_links_total",
+             "Links to peers that came up, the first time or again.", "counter");
+    w.sample("actorchat_cluster_peer_links_total", {}, m.peer_links.value());
+  }
   return w.text();
 }
 

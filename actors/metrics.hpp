@@ -144,6 +144,14 @@ struct metrics {
   counter store_failures;      ///< store commits that failed
   gauge store_healthy;         ///< 1 while the last commit succeeded (or none was tried)
 
+  // -- cluster (actors/cluster.cpp; set once by main before any actor runs) -----------------
+  std::string node_id;               ///< chat.cluster.node-id; empty: no cluster
+  std::vector<std::string> peer_ids; ///< the other nodes, in the order of chat.cluster.nodes
+  std::unique_ptr<gauge[]> peer_up;  ///< per peer_ids entry: 1 while the link to it is up
+  counter peer_links;                ///< links to peers that came up (first time or again)
+  /// Sets node_id and peer_ids, with every peer down.
+  void set_cluster(std::string node, std::vector<std::string> peers);
+
   // -- process -------------------------------------------------------------------------------
   gauge draining;        ///< 1 once shutdown began
   std::string version;   ///< actorchat_build_info{version}

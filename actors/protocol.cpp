@@ -171,11 +171,14 @@ payload encode_rooms(const std::vector<std::pair<std::string, size_t>>& rooms,
   return with_id(std::move(obj), id);
 }
 
-payload encode_error(const std::string& code, const std::string& message, const std::string& id) {
+payload encode_error(const std::string& code, const std::string& message, const std::string& id,
+                     const std::string& room) {
   json::object obj;
   obj["type"] = "error";
   obj["code"] = code;
   obj["message"] = message;
+  if (!room.empty())
+    obj["room"] = room;
   return with_id(std::move(obj), id);
 }
 

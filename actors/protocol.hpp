@@ -45,7 +45,9 @@ payload encode_resumed(const std::string& room, uint64_t after, uint64_t last_se
                        const std::string& id);
 payload encode_rooms(const std::vector<std::pair<std::string, size_t>>& rooms,
                      const std::string& id);
-payload encode_error(const std::string& code, const std::string& message, const std::string& id);
+/// `room`: the room the error is about, if it is not a reply (empty: no "room" field).
+payload encode_error(const std::string& code, const std::string& message, const std::string& id,
+                     const std::string& room = {});
 /// A behaviour's answer to a slash-command, for its sender only. `room`: where the command was
 /// typed (empty: no "room" field); `from`: the behaviour's name.
 payload encode_notice(const std::string& room, const std::string& from, const std::string& text,

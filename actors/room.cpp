@@ -18,15 +18,34 @@ payload_batch make_batch(std::vector<payload> payloads) {
 }
 
 /// Sends payloads a member must get whatever its backlog (replies, replays): a bounded burst.
+/// Relays get none: what is for one of their members travels as said_atom.
 void deliver_forced(room_pointer self, const room_member& m, std::vector<payload> payloads) {
+  if (m.relay)
+    return;
   m.credit->force_acquire(static_cast<uint32_t>(payloads.size()));
   self->send(m.handle, deliver_atom::value, make_batch(std::move(payloads)));
+}
+
+/// Members on every node: local ones plus those the relays stand for.
+size_t population(room_pointer self) {
+  auto& st = self->state;
+  return st.members.size() - st.relays + st.remote_population;
 }
 
 void report_count(room_pointer self) {
   auto& st = self->state;
   if (st.directory)
-    self->send(st.directory, count_atom::value, st.room, st.members.size());
+    self->send(st.directory, count_atom::value, st.room, population(self));
+}
+
+/// Flushes with the next message the room handles (see register): joins that arrive together
+/// share batches.
+void flush_soon(room_pointer self) {
+  auto& st = self->state;
+  if (!st.retry_armed) {
+    st.retry_armed = true;
+    self->send(self, retry_atom::value);
+  }
 }
 
 void arm_idle_timer(room_pointer self) {
@@ -46,10 +65,24 @@ bool quiet(room_pointer self, size_t members) {
 void announce(room_pointer self, const std::string& event, const std::string& nick,
               const std::string& old_nick) {
   auto& st = self->state;
-  if (event != "nick" && quiet(self, st.members.size() + (event == "leave" ? 1 : 0)))
+  auto count = population(self);
+  if (event != "nick" && quiet(self, count + (event == "leave" ? 1 : 0)))
     return;
-  st.pending.push_back(
-    outgoing{encode_presence(st.room, event, nick, old_nick, st.members.size()), false});
+  st.pending.push_back(outgoing{encode_presence(st.room, event, nick, old_nick, count), false});
+}
+
+/// Bookkeeping for a member that is gone (removed from st.members already): a relay's members
+/// leave with it. Announces the leaves; the caller flushes.
+void forget(room_pointer self, const room_member& m) {
+  auto& st = self->state;
+  if (!m.relay) {
+    announce(self, "leave", m.nick, "");
+    return;
+  }
+  --st.relays;
+  st.remote_population -= m.remote_nicks.size();
+  for (auto& nick : m.remote_nicks)
+    announce(self, "leave", nick, "");
 }
 
 void drop(room_pointer self, const caf::actor_addr& addr, const char* reason);
@@ -64,6 +97,11 @@ void acknowledge(room_pointer self, size_t n) {
                                                     + static_cast<std::ptrdiff_t>(n))};
   st.acks.erase(st.acks.begin(), st.acks.begin() + static_cast<std::ptrdiff_t>(n));
   for (auto& a : done) {
+    if (a.token != 0) {
+      self->send(caf::actor_cast<relay_actor>(a.sender), said_atom::value, a.token, a.seq,
+                 std::string{});
+      continue;
+    }
     if (!a.id.empty()) {
       auto i = st.members.find(a.sender.address());
       if (i != st.members.end())
@@ -124,7 +162,7 @@ void flush(room_pointer self) {
     // slow_client_timeout: its last messages may all be out already while its queue is still
     // full of them, and the next batch is somebody else's.
     auto publishing = [&](const caf::actor_addr& addr, const room_member& m) {
-      return (m.last_said && now - *m.last_said < st.settings.slow_client_timeout)
+      return m.relay || (m.last_said && now - *m.last_said < st.settings.slow_client_timeout)
              || has_unpersisted(self, addr)
              || std::any_of(st.acks.begin(), st.acks.end(),
                             [&](const ack_due& a) { return a.sender.address() == addr; });
@@ -176,16 +214,28 @@ void flush(room_pointer self) {
     st.paused = false;
     std::vector<payload> wires;
     wires.reserve(take);
+    std::vector<relay_event> events; // the same batch for relays, copied once for all of them
     size_t messages = 0;
     auto last = st.pending.begin() + static_cast<std::ptrdiff_t>(take);
     for (auto i = st.pending.begin(); i != last; ++i) {
+      if (st.relays > 0)
+        events.push_back(relay_event{i->seq, *i->wire});
       wires.push_back(std::move(i->wire));
       messages += i->is_message ? 1 : 0;
     }
     st.pending.erase(st.pending.begin(), last);
     auto batch = make_batch(std::move(wires));
-    for (auto* m : ready)
-      self->send(m->handle, deliver_atom::value, batch);
+    for (auto* m : ready) {
+      if (!m->relay) {
+        self->send(m->handle, deliver_atom::value, batch);
+        continue;
+      }
+      // The relay's answer returns its credit: what it took went on to its members.
+      self->request(caf::actor_cast<relay_actor>(m->handle), caf::infinite, relay_atom::value,
+                    events, uint64_t{population(self)})
+        .then([credit = m->credit](uint32_t n) { credit->release(n); },
+              [](caf::error&) { /* the relay is gone: its down message removes it */ });
+    }
     // Acknowledged as soon as they are out, not when all that waits is: a sender's frames in
     // flight must not pile up behind messages that are still held.
     acknowledge(self, messages);
@@ -213,7 +263,8 @@ void drop(room_pointer self, const caf::actor_addr& addr, const char* reason) {
   auto ms = [](caf::timespan d) {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
   };
-  log::warn("slow_client_dropped", "room=" + st.room + " nick=" + log::quote(m.nick)
+  log::warn(m.relay ? "relay_dropped" : "slow_client_dropped",
+            "room=" + st.room + " nick=" + log::quote(m.nick)
                                      + " reason=" + reason
                                      + " lacking_ms=" + ms(now - m.lacking_since.value_or(now))
                                      + " idle_ms=" + (m.progressed_at ? ms(now - *m.progressed_at)
@@ -221,9 +272,16 @@ void drop(room_pointer self, const caf::actor_addr& addr, const char* reason) {
                                      + " in_flight=" + std::to_string(m.credit->in_flight())
                                      + " limit=" + std::to_string(m.credit->limit())
                                      + " dropped_total=" + std::to_string(st.dropped));
-  announce(self, "leave", m.nick, "");
+  forget(self, m);
   report_count(self);
   arm_idle_timer(self);
+}
+
+/// Messages in the pending batch (the newest history entries, not sent yet).
+size_t held_messages(room_pointer self) {
+  auto& st = self->state;
+  return static_cast<size_t>(std::count_if(st.pending.begin(), st.pending.end(),
+                                           [](const outgoing& o) { return o.is_message; }));
 }
 
 /// A durable message: into history and the pending batch.
@@ -236,7 +294,7 @@ void accept_durable(room_pointer self, const chat_message& msg) {
     if (st.history.size() > st.settings.history_size)
       st.history.pop_front();
   }
-  st.pending.push_back(outgoing{std::move(wire), true});
+  st.pending.push_back(outgoing{std::move(wire), true, msg.seq});
 }
 
 /// True if `who` said something the store has not confirmed yet.
@@ -269,7 +327,7 @@ void leave(room_pointer self, const member_actor& m, const std::string& id) {
     }
   last.push_back(encode_left(st.room, id));
   deliver_forced(self, member, std::move(last));
-  announce(self, "leave", member.nick, "");
+  forget(self, member);
   flush(self);
   report_count(self);
   arm_idle_timer(self);
@@ -315,7 +373,7 @@ void persist_waiting(room_pointer self) {
         st.persisting = {};
         for (auto& u : done) {
           accept_durable(self, u.msg);
-          st.acks.push_back(ack_due{std::move(u.sender), u.msg.seq, std::move(u.id)});
+          st.acks.push_back(ack_due{std::move(u.sender), u.msg.seq, std::move(u.id), u.token});
         }
         flush(self);
         persist_waiting(self);
@@ -333,6 +391,11 @@ void persist_waiting(room_pointer self) {
         for (auto& u : st.waiting)
           u.msg.seq = st.next_seq++;
         for (auto& u : failed) {
+          if (u.token != 0) {
+            self->send(caf::actor_cast<relay_actor>(u.sender), said_atom::value, u.token,
+                       uint64_t{0}, std::string{"store_unavailable"});
+            continue;
+          }
           auto i = st.members.find(u.sender.address());
           if (i != st.members.end())
             deliver_forced(self, i->second,
@@ -348,7 +411,38 @@ void persist_waiting(room_pointer self) {
 
 } // namespace
 
-room_actor::behavior_type room(room_pointer self, std::string name, room_settings settings,
+replay_slice replay_after(const std::deque<history_entry>& history, size_t held, bool resume,
+                          uint64_t after, uint64_t last_seq) {
+  replay_slice out{history.begin(),
+                   history.end() - static_cast<std::ptrdiff_t>(std::min(held, history.size())),
+                   true};
+  if (resume) {
+    out.first = std::find_if(out.first, out.last,
+                             [&](const history_entry& e) { return e.seq > after; });
+    out.complete = after >= last_seq
+                   || (out.first != history.end() && out.first->seq == after + 1);
+  }
+  return out;
+}
+
+std::vector<payload> join_batch(const std::string& room, const replay_slice& slice,
+                                uint64_t last_seq, const join_request& req,
+                                const std::string& nick, size_t count, bool quiet) {
+  std::vector<payload> batch;
+  if (req.resume)
+    batch.push_back(encode_resumed(room, req.after, last_seq, slice.complete, req.id));
+  else
+    batch.push_back(encode_joined(room, last_seq, count, req.id));
+  for (auto i = slice.first; i != slice.last; ++i)
+    batch.push_back(i->wire);
+  // In a room too big to announce joins the joiner still gets its own, right after the
+  // replay, as everywhere else.
+  if (quiet)
+    batch.push_back(encode_presence(room, "join", nick, "", count));
+  return batch;
+}
+
+home_actor::behavior_type room(room_pointer self, std::string name, room_settings settings,
                                store_actor store, directory_actor directory) {
   auto& st0 = self->state;
   st0.room = std::move(name);
@@ -363,9 +457,9 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
     auto i = st.members.find(dm.source);
     if (i == st.members.end())
       return;
-    auto nick = i->second.nick;
+    auto gone = std::move(i->second);
     st.members.erase(i);
-    announce(self, "leave", nick, "");
+    forget(self, gone);
     flush(self);
     report_count(self);
     arm_idle_timer(self);
@@ -406,38 +500,18 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
         return make_error(chat_errc::already_joined);
       self->monitor(m);
       room_member entry{m, std::move(credit), std::move(req.nick)};
-      std::vector<payload> batch;
-      auto held = static_cast<size_t>(std::count_if(
-        st.pending.begin(), st.pending.end(), [](const outgoing& o) { return o.is_message; }));
-      auto replay_end = st.history.end()
-                        - static_cast<std::ptrdiff_t>(std::min(held, st.history.size()));
-      auto first = st.history.begin();
-      if (req.resume) {
-        first = std::find_if(st.history.begin(), replay_end,
-                             [&](const history_entry& e) { return e.seq > req.after; });
-        bool complete = req.after >= st.last_seq
-                        || (first != st.history.end() && first->seq == req.after + 1);
-        batch.push_back(encode_resumed(st.room, req.after, st.last_seq, complete, req.id));
-      } else {
-        batch.push_back(encode_joined(st.room, st.last_seq, st.members.size() + 1, req.id));
-      }
-      for (auto i = first; i != replay_end; ++i)
-        batch.push_back(i->wire);
       auto nick = entry.nick;
-      // In a room too big to announce joins the joiner still gets its own, right after the
-      // replay, as everywhere else.
-      if (quiet(self, st.members.size() + 1))
-        batch.push_back(encode_presence(st.room, "join", nick, "", st.members.size() + 1));
-      deliver_forced(self, entry, std::move(batch));
+      auto count = population(self) + 1;
+      deliver_forced(self, entry,
+                     join_batch(st.room, replay_after(st.history, held_messages(self), req.resume,
+                                                      req.after, st.last_seq),
+                                st.last_seq, req, nick, count, quiet(self, count)));
       st.members.emplace(m.address(), std::move(entry));
       announce(self, "join", nick, "");
       // The presence goes out with the next flush, which a message to itself asks for: joins
       // that arrive together (a connect burst) share batches instead of each reaching every
       // member on its own. The next register flushes it first, so nobody misses it.
-      if (!st.retry_armed) {
-        st.retry_armed = true;
-        self->send(self, retry_atom::value);
-      }
+      flush_soon(self);
       report_count(self);
       return caf::actor_cast<caf::actor>(self);
     },
@@ -478,14 +552,116 @@ room_actor::behavior_type room(room_pointer self, std::string name, room_setting
     },
     [self](who_atom) -> std::vector<std::string> {
       std::vector<std::string> nicks;
-      for (auto& kv : self->state.members)
-        nicks.push_back(kv.second.nick);
+      for (auto& kv : self->state.members) {
+        if (kv.second.relay)
+          nicks.insert(nicks.end(), kv.second.remote_nicks.begin(), kv.second.remote_nicks.end());
+        else
+          nicks.push_back(kv.second.nick);
+      }
       std::sort(nicks.begin(), nicks.end());
       return nicks;
     },
     [self](count_atom) -> size_t {
       flush(self);
-      return self->state.members.size();
+      return population(self);
+    },
+    [self](page_atom, uint64_t before, uint64_t limit) {
+      auto& st = self->state;
+      return self->delegate(st.store, page_atom::value, st.room, before, limit);
+    },
+    [self](attach_atom, caf::actor relay, uint64_t after,
+           std::vector<std::string>& nicks) -> caf::result<relay_sync> {
+      auto& st = self->state;
+      ++st.registers_seen;
+      if (!st.available)
+        return make_error(chat_errc::store_unavailable);
+      if (!relay)
+        return make_error(chat_errc::internal);
+      flush(self);
+      // A relay that attaches again (it was dropped, or its link was down) replaces itself:
+      // nicknames it still has are not announced twice.
+      std::vector<std::string> before;
+      if (auto i = st.members.find(relay.address()); i != st.members.end()) {
+        before = std::move(i->second.remote_nicks);
+        st.remote_population -= before.size();
+        --st.relays;
+        st.members.erase(i);
+      } else {
+        self->monitor(relay);
+      }
+      relay_sync sync;
+      sync.room = caf::actor_cast<caf::actor>(self);
+      sync.last_seq = st.last_seq;
+      // As for a newcomer (register): what the room still holds comes with the next flush.
+      auto slice = replay_after(st.history, held_messages(self), after > 0, after, st.last_seq);
+      sync.complete = slice.complete;
+      for (auto i = slice.first; i != slice.last; ++i)
+        sync.missed.push_back(relay_event{i->seq, *i->wire});
+      room_member entry{caf::actor_cast<member_actor>(relay),
+                        std::make_shared<send_credit>(st.settings.relay_queue), ""};
+      entry.relay = true;
+      ++st.relays;
+      st.members.emplace(relay.address(), std::move(entry));
+      auto& m = st.members[relay.address()];
+      for (auto& nick : nicks) {
+        m.remote_nicks.push_back(nick);
+        ++st.remote_population;
+        auto known = std::find(before.begin(), before.end(), nick);
+        if (known != before.end())
+          before.erase(known);
+        else
+          announce(self, "join", nick, "");
+      }
+      for (auto& nick : before)
+        announce(self, "leave", nick, "");
+      sync.population = population(self);
+      log::info("relay_attached", "room=" + st.room + " after=" + std::to_string(after)
+                                    + " last_seq=" + std::to_string(st.last_seq)
+                                    + " members=" + std::to_string(nicks.size()));
+      flush_soon(self);
+      report_count(self);
+      return sync;
+    },
+    [self](presence_atom, const caf::actor& relay, const std::string& event,
+           std::string& nick, std::string& old) {
+      auto& st = self->state;
+      auto i = st.members.find(relay.address());
+      if (i == st.members.end() || !i->second.relay)
+        return; // dropped meanwhile: it attaches again with its members' nicknames
+      auto& nicks = i->second.remote_nicks;
+      if (event == "join") {
+        nicks.push_back(nick);
+        ++st.remote_population;
+        announce(self, "join", nick, "");
+      } else if (auto known = std::find(nicks.begin(), nicks.end(),
+                                        event == "nick" ? old : nick);
+                 known != nicks.end()) {
+        if (event == "nick") {
+          *known = nick;
+          announce(self, "nick", nick, old);
+        } else {
+          nicks.erase(known);
+          --st.remote_population;
+          announce(self, "leave", nick, "");
+        }
+      }
+      flush_soon(self);
+      report_count(self);
+    },
+    [self](forward_atom, const caf::actor& relay, uint64_t token, std::string& from,
+           std::string& text, bool action) {
+      auto& st = self->state;
+      auto member = st.members.find(relay.address());
+      if (member == st.members.end() || !member->second.relay) {
+        self->send(caf::actor_cast<relay_actor>(relay), said_atom::value, token, uint64_t{0},
+                   std::string{"room_unavailable"});
+        return;
+      }
+      member->second.last_said = self->clock().now();
+      st.waiting.push_back(unpersisted_message{
+        chat_message{st.room, st.next_seq++, std::move(from), now_ms(), std::move(text), action},
+        member->second.handle, std::string{}, token});
+      persist_waiting(self);
     },
     [self](retry_atom) {
       self->state.retry_armed = false;

@@ -30,6 +30,14 @@
 // among it) before "left", a member gone needs nothing. Every member sees every message exactly
 // once, and a stream of joins while the room holds costs nobody more than its bound.
 // An empty room retires after settings.idle_timeout (history stays).
+//
+// In a cluster (docs/CLUSTER.md) this is the room on its home node, the only place that assigns
+// its seqs and stores it. Each other node with members in the room has a relay (actors/relay.hpp)
+// that attaches here as one member standing for all of them: it gets every batch once (as
+// relay_events, answered with the count it took, which returns its send credit), forwards its
+// members' says (acknowledged with said_atom) and their joins, leaves and renames. Relays count
+// as publishers in the flow control above: the room waits for one rather than drop it, until it
+// takes nothing for slow_client_timeout; a dropped relay attaches again from its last seq.
 #pragma once
 
 #include "actors/store.hpp"
@@ -61,6 +69,9 @@ struct room_settings {
   /// chat.presence-limit: in a room with more members than this, joins and leaves are not
   /// announced to everyone (each joiner still gets its own); 0 = always announced.
   size_t presence_limit = 500;
+  /// Send credit of a relay (events it has not confirmed yet): several batches, so that a relay
+  /// on a busy node does not hold the room at every batch.
+  uint32_t relay_queue = 1024;
 };
 
 struct room_member {
@@ -75,6 +86,10 @@ struct room_member {
   // When it last said something (empty: never): for slow_client_timeout after that it counts as
   // a publisher, which the room waits for instead of dropping (room.cpp, flush).
   std::optional<caf::actor_clock::time_point> last_said{};
+  // A relay (cluster): one member standing for the members of another node, whose nicknames
+  // these are (handle is the relay; nick is empty).
+  bool relay = false;
+  std::vector<std::string> remote_nicks{};
 };
 
 /// A message with its seq, waiting for the store.
@@ -82,6 +97,7 @@ struct unpersisted_message {
   chat_message msg;
   member_actor sender;
   std::string id; ///< the say command's id, for the "sent" reply
+  uint64_t token = 0; ///< a relay's own id for a forwarded say (0: a local member's say)
 };
 
 /// A leave that waits until the leaver's own messages are durable (so it gets them and their
@@ -97,6 +113,7 @@ struct ack_due {
   member_actor sender;
   uint64_t seq;
   std::string id;
+  uint64_t token = 0; ///< see unpersisted_message
 };
 
 /// A payload waiting to go to every member: a message (acknowledged to its sender once out) or
@@ -104,6 +121,7 @@ struct ack_due {
 struct outgoing {
   payload wire;
   bool is_message;
+  uint64_t seq = 0; ///< a message's seq (0: a presence event)
 };
 
 struct history_entry {
@@ -130,18 +148,38 @@ struct room_state {
   std::vector<unpersisted_message> persisting; ///< in the store request in flight
   std::vector<pending_leave> leaving;         ///< leaves waiting for the store
   std::unordered_map<caf::actor_addr, room_member> members;
+  size_t relays = 0;            ///< members that are relays
+  size_t remote_population = 0; ///< members the relays stand for
   uint64_t dropped = 0;        ///< members dropped for running out of send credit
   uint64_t pauses = 0;         ///< times the room held a batch for members to catch up
   uint64_t registers_seen = 0; ///< for the retire handshake with the directory
   uint64_t idle_generation = 0;
 };
 
-using room_pointer = room_actor::stateful_pointer<room_state>;
+using room_pointer = home_actor::stateful_pointer<room_state>;
 
-room_actor::behavior_type room(room_pointer self, std::string name, room_settings settings,
+/// The part of a room's history a newcomer is replayed: all of it, or what came after `after`
+/// for a resume, in both cases without the newest `held` entries (they have not gone out yet:
+/// the newcomer gets them with everyone). `complete`: nothing after `after` is missing.
+struct replay_slice {
+  std::deque<history_entry>::const_iterator first;
+  std::deque<history_entry>::const_iterator last;
+  bool complete;
+};
+
+replay_slice replay_after(const std::deque<history_entry>& history, size_t held, bool resume,
+                          uint64_t after, uint64_t last_seq);
+
+/// What a member that joins (or resumes) gets first, in one batch: "joined" (or "resumed"),
+/// the replay, and in a `quiet` room its own presence join. `count`: members, itself included.
+std::vector<payload> join_batch(const std::string& room, const replay_slice& slice,
+                                uint64_t last_seq, const join_request& req,
+                                const std::string& nick, size_t count, bool quiet);
+
+home_actor::behavior_type room(room_pointer self, std::string name, room_settings settings,
                                store_actor store, directory_actor directory);
 
-inline room_actor spawn_room(caf::actor_system& sys, std::string name, room_settings settings,
+inline home_actor spawn_room(caf::actor_system& sys, std::string name, room_settings settings,
                              store_actor store, directory_actor directory) {
   return sys.spawn(room, std::move(name), settings, std::move(store), std::move(directory));
 }

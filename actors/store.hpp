@@ -21,7 +21,6 @@ namespace actorchat {
 
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
-using page_atom = caf::atom_constant<caf::atom("page")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 
 /// What a room needs to start: its highest seq ever persisted and its newest messages.
@@ -33,17 +32,6 @@ struct room_recovery {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, room_recovery& x) {
   return f(caf::meta::type_name("room_recovery"), x.last_seq, x.recent);
-}
-
-/// A slice of a room's history.
-struct history_page {
-  std::vector<chat_message> messages; ///< oldest first
-  bool complete = true; ///< see the request that produced it
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, history_page& x) {
-  return f(caf::meta::type_name("history_page"), x.messages, x.complete);
 }
 
 using store_actor = caf::typed_actor<

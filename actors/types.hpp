@@ -68,6 +68,17 @@ using release_atom = caf::atom_constant<caf::atom("release")>;       ///< give a
 using ack_atom = caf::atom_constant<caf::atom("ack")>;               ///< room -> member: says done
 using retry_atom = caf::atom_constant<caf::atom("retry")>;           ///< a paused room's timer
 using settings_atom = caf::atom_constant<caf::atom("settings")>;     ///< a client's new settings
+using page_atom = caf::atom_constant<caf::atom("page")>;             ///< a slice of history
+
+// Between nodes (docs/CLUSTER.md): a relay on one node stands in for a room whose home is
+// another node.
+using attach_atom = caf::atom_constant<caf::atom("attach")>;     ///< relay -> home room: sync me
+using relay_atom = caf::atom_constant<caf::atom("relay")>;       ///< home room -> relay: events
+using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< relay -> home: a local
+                                                                 ///< member joined/left/renamed
+using forward_atom = caf::atom_constant<caf::atom("forward")>;   ///< relay -> home: a say
+using said_atom = caf::atom_constant<caf::atom("said")>;         ///< home -> relay: say done
+using peer_atom = caf::atom_constant<caf::atom("peer")>;         ///< a cluster link's timer
 
 // -- errors ----------------------------------------------------------------------------------------
 
@@ -79,6 +90,8 @@ enum class chat_errc : uint8_t {
   not_in_room,
   nick_taken,
   internal,
+  room_unavailable, ///< the room's home node is down (cluster)
+  nick_unavailable, ///< the node that keeps this nickname unique is down (cluster)
 };
 
 /// A caf::error in the "chat" category.
@@ -113,6 +126,17 @@ typename Inspector::result_type inspect(Inspector& f, join_request& x) {
   return f(caf::meta::type_name("join_request"), x.nick, x.id, x.resume, x.after);
 }
 
+/// A slice of a room's history.
+struct history_page {
+  std::vector<chat_message> messages; ///< oldest first
+  bool complete = true; ///< see the request that produced it
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_page& x) {
+  return f(caf::meta::type_name("history_page"), x.messages, x.complete);
+}
+
 /// A room hub: owns membership, sequence numbers and recent history; handles register,
 /// unregister and broadcast, plus the queries below.
 using room_actor = caf::typed_actor<
@@ -130,10 +154,68 @@ using room_actor = caf::typed_actor<
   caf::replies_to<who_atom>::with<std::vector<std::string>>,
   /// Number of members.
   caf::replies_to<count_atom>::with<size_t>,
+  /// Scrollback: up to `limit` messages with seq < `before` (before = 0: the newest), oldest
+  /// first, from wherever the room's history is stored.
+  caf::replies_to<page_atom, uint64_t, uint64_t>::with<history_page>,
   /// The room's own idle timer (argument: generation).
   caf::reacts_to<idle_atom, uint64_t>,
-  /// The room's own timer while it waits for members to catch up (overload).
+  /// The room's own timer: while it waits for members to catch up (a room), or before it tries
+  /// to reach its home again (a relay).
   caf::reacts_to<retry_atom>>;
+
+// -- between nodes (docs/CLUSTER.md) ---------------------------------------------------------------
+
+/// One payload a home room sends to a relay: a chat message (seq > 0) or a presence event
+/// (seq = 0), already serialized as the JSON every client gets.
+struct relay_event {
+  uint64_t seq = 0;
+  std::string wire;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, relay_event& x) {
+  return f(caf::meta::type_name("relay_event"), x.seq, x.wire);
+}
+
+/// A home room's answer to a relay that attaches: the room, its newest seq, the history the relay
+/// missed (all of it that is in memory for a first attach), whether that closes the gap, and how
+/// many members the room has across the cluster.
+struct relay_sync {
+  caf::actor room;
+  uint64_t last_seq = 0;
+  std::vector<relay_event> missed; ///< messages only, oldest first
+  bool complete = true;            ///< false: messages after `after` are missing from `missed`
+  uint64_t population = 0;         ///< members on every node, the relay's own included
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, relay_sync& x) {
+  return f(caf::meta::type_name("relay_sync"), x.room, x.last_seq, x.missed, x.complete,
+           x.population);
+}
+
+/// The room on the room's home node. Besides local members it serves relays: one per other node
+/// that has members in the room, each a single member that stands for all of them (so a
+/// broadcast crosses the network once per node).
+using home_actor = room_actor::extend<
+  /// A relay (re)joins: (relay, the last seq it has (0: none), the nicknames of its members).
+  caf::replies_to<attach_atom, caf::actor, uint64_t, std::vector<std::string>>::with<relay_sync>,
+  /// A relay's member joined, left or was renamed: (relay, "join"|"leave"|"nick", nick, old).
+  caf::reacts_to<presence_atom, caf::actor, std::string, std::string, std::string>,
+  /// A relay's member says something: (relay, token, from, text, action); answered with
+  /// said_atom once it went out or was refused.
+  caf::reacts_to<forward_atom, caf::actor, uint64_t, std::string, std::string, bool>>;
+
+/// The stand-in for a room whose home is another node: to local clients it is a room; to the
+/// home room it is one member.
+using relay_actor = room_actor::extend<
+  /// Events in room order and the room's population after them; replies with how many it took
+  /// (the home room's send credit for this relay).
+  caf::replies_to<relay_atom, std::vector<relay_event>, uint64_t>::with<uint32_t>,
+  /// A forwarded say is done: (token, seq, error code or empty).
+  caf::reacts_to<said_atom, uint64_t, uint64_t, std::string>,
+  /// The home room dropped this relay (it fell behind): attach again.
+  caf::reacts_to<overflow_atom, std::string>>;
 
 /// A live room and its member count, as listed by the directory.
 struct room_count {
@@ -156,7 +238,11 @@ using directory_actor = caf::typed_actor<
   /// A room reports its member count.
   caf::reacts_to<count_atom, std::string, size_t>,
   /// An empty room asks to retire; arg: how many registers it has seen. True: it may quit.
-  caf::replies_to<retire_atom, std::string, uint64_t>::with<bool>>;
+  caf::replies_to<retire_atom, std::string, uint64_t>::with<bool>,
+  /// A relay on another node attaches to the named room, whose home is this node (creating it
+  /// if needed; the room answers).
+  caf::replies_to<attach_atom, std::string, caf::actor, uint64_t,
+                  std::vector<std::string>>::with<relay_sync>>;
 
 /// Keeps chosen nicknames unique across the server (case-insensitively).
 using nick_actor = caf::typed_actor<
@@ -164,6 +250,18 @@ using nick_actor = caf::typed_actor<
   caf::replies_to<claim_atom, std::string, member_actor>::with<bool>,
   /// Gives a nickname back.
   caf::reacts_to<release_atom, std::string>>;
+
+/// One node of a cluster as every other node sees it: it routes a relay's attach and a nickname
+/// claim to the node that is home to the room or the nickname (docs/CLUSTER.md). Published
+/// through CAF's middleman on the node's cluster port.
+using cluster_actor = nick_actor::extend<
+  /// A relay attaches to the named room at its home (this node's directory, or the peer's).
+  caf::replies_to<attach_atom, std::string, caf::actor, uint64_t,
+                  std::vector<std::string>>::with<relay_sync>,
+  /// Local wiring at start: the directory that holds this node's rooms.
+  caf::reacts_to<register_atom, directory_actor>,
+  /// The timer of the link to the named peer: connect now.
+  caf::reacts_to<peer_atom, std::string>>;
 
 struct client_settings; // actors/client.hpp
 using client_settings_ptr = std::shared_ptr<const client_settings>;

@@ -1,5 +1,6 @@
 #include "config/chat_config.hpp"
 
+#include "config/cluster_map.hpp"
 #include "config/log.hpp"
 
 #include <caf/config_option_set.hpp>
@@ -175,6 +176,18 @@ chat_config::chat_config() {
          "on SIGINT/SIGTERM, time during which /healthz says draining and new upgrades get 503 "
          "while connected clients go on chatting, before they are closed (0s = close at once); "
          "the process exits within drain-delay + shutdown-timeout");
+  opt_group{custom_options_, "chat.cluster"}
+    .add(cluster_node_id, "node-id",
+         "this node's id, one of those in nodes (\"\" with nodes = []: a single node, no "
+         "cluster)")
+    .add(cluster_nodes, "nodes",
+         "every node of the cluster, this one included, as \"id=host:port\" (the address of "
+         "its cluster port, which this node listens on for its own entry); every node must "
+         "have the same list")
+    .add(cluster_reconnect_min, "reconnect-min",
+         "wait before connecting again to a peer (or re-attaching a room) after a failure; "
+         "doubles at each failure")
+    .add(cluster_reconnect_max, "reconnect-max", "longest wait between two attempts");
 }
 
 caf::config_option_adder chat_config::declare_behaviour(const std::string& name,
@@ -248,7 +261,7 @@ void chat_config::check_keys(std::string_view text, const std::string& path,
     auto qualified = section + "." + kv.first;
     if (auto nested = caf::get_if<caf::settings>(&kv.second)) {
       // [chat.<name>]: a behaviour's own section.
-      if (section == "chat" && behaviour_types_.count(kv.first) > 0) {
+      if (section == "chat" && (behaviour_types_.count(kv.first) > 0 || kv.first == "cluster")) {
         check_keys(text, path, qualified, *nested, problems);
         continue;
       }
@@ -347,6 +360,7 @@ std::vector<std::string> chat_config::validate_values() const {
                                + caf::deep_to_string(behaviour_timeout));
   if (filter_failure != "allow" && filter_failure != "reject")
     bad("filter-failure", "must be \"allow\" or \"reject\", is \"" + filter_failure + "\"");
+  validate_cluster(problems);
   std::vector<std::string> seen;
   for (auto& name : behaviours) {
     if (behaviour_types_.count(name) == 0) {
@@ -360,6 +374,77 @@ std::vector<std::string> chat_config::validate_values() const {
   return problems;
 }
 
+void chat_config::take_sections() {
+  // The command line's values are in `content` too, under the same names, and were put there
+  // after the file's: reading `content` gives the value in effect either way.
+  if (auto v = caf::get_if<std::string>(&content, "chat.cluster.node-id"))
+    cluster_node_id = *v;
+  if (auto v = caf::get_if<std::vector<std::string>>(&content, "chat.cluster.nodes"))
+    cluster_nodes = *v;
+  if (auto v = caf::get_if<caf::timespan>(&content, "chat.cluster.reconnect-min"))
+    cluster_reconnect_min = *v;
+  if (auto v = caf::get_if<caf::timespan>(&content, "chat.cluster.reconnect-max"))
+    cluster_reconnect_max = *v;
+}
+
+std::shared_ptr<const cluster_map> chat_config::cluster() const {
+  if (cluster_nodes.empty())
+    return std::make_shared<const cluster_map>();
+  std::vector<node_address> nodes;
+  for (auto& text : cluster_nodes) {
+    std::string why;
+    if (auto node = parse_node(text, why))
+      nodes.push_back(std::move(*node));
+  }
+  return std::make_shared<const cluster_map>(cluster_node_id, std::move(nodes));
+}
+
+void chat_config::validate_cluster(std::vector<std::string>& problems) const {
+  auto bad = [&](const char* key, const std::string& why) {
+    problems.push_back(std::string{"chat.cluster."} + key + ": " + why);
+  };
+  if (cluster_nodes.empty()) {
+    if (!cluster_node_id.empty())
+      bad("node-id", "is \"" + cluster_node_id + "\" but chat.cluster.nodes is empty (list "
+                     "every node, this one included, or leave node-id empty)");
+    return;
+  }
+  std::vector<node_address> nodes;
+  for (auto& text : cluster_nodes) {
+    std::string why;
+    auto node = parse_node(text, why);
+    if (!node) {
+      bad("nodes", "\"" + text + "\" " + why);
+      continue;
+    }
+    for (auto& n : nodes) {
+      if (n.id == node->id)
+        bad("nodes", "the node id \"" + n.id + "\" is listed twice");
+      else if (n.host == node->host && n.port == node->port)
+        bad("nodes", "\"" + n.id + "\" and \"" + node->id + "\" have the same address "
+                     + n.host + ":" + std::to_string(n.port));
+    }
+    nodes.push_back(std::move(*node));
+  }
+  if (cluster_node_id.empty()) {
+    bad("node-id", "must name this node (one of the ids in chat.cluster.nodes)");
+  } else if (std::none_of(nodes.begin(), nodes.end(),
+                          [&](const node_address& n) { return n.id == cluster_node_id; })) {
+    bad("node-id", "\"" + cluster_node_id + "\" is not among chat.cluster.nodes");
+  }
+  for (auto& n : nodes)
+    if (n.id == cluster_node_id && n.port == port)
+      bad("nodes", "this node's cluster port " + std::to_string(n.port)
+                     + " is also chat.port (the chat listener)");
+  if (cluster_reconnect_min.count() <= 0)
+    bad("reconnect-min", "must be a positive duration such as 250ms, is "
+                           + caf::deep_to_string(cluster_reconnect_min));
+  if (cluster_reconnect_max < cluster_reconnect_min)
+    bad("reconnect-max", "must be at least chat.cluster.reconnect-min ("
+                           + caf::deep_to_string(cluster_reconnect_min) + "), is "
+                           + caf::deep_to_string(cluster_reconnect_max));
+}
+
 std::string chat_config::help_text() const {
   std::ostringstream out;
   out << "usage: actorchat [--config-file=PATH] [--chat.KEY=VALUE ...]\n\n"
@@ -367,14 +452,19 @@ std::string chat_config::help_text() const {
          "can be set in its [chat] section or overridden on the command line.\n"
          "Durations take a unit (250ms, 30s, 2min); strings in the file need double quotes.\n\n"
          "keys:\n";
-  for (auto& opt : custom_options_) {
-    if (opt.category() != "chat")
-      continue;
-    auto value = opt.get();
-    out << "  --chat." << opt.long_name() << "=<" << opt.type_name() << ">\n      "
-        << opt.description() << " (default: " << (value ? caf::to_string(*value) : "?")
-        << ")\n";
-  }
+  auto list = [&](std::string_view category, std::string_view prefix) {
+    for (auto& opt : custom_options_) {
+      if (opt.category() != category)
+        continue;
+      auto value = opt.get();
+      out << "  --" << prefix << opt.long_name() << "=<" << opt.type_name() << ">\n      "
+          << opt.description() << " (default: " << (value ? caf::to_string(*value) : "?")
+          << ")\n";
+    }
+  };
+  list("chat", "chat.");
+  out << "\ncluster (docs/CLUSTER.md), in [chat.cluster]:\n";
+  list("chat.cluster", "chat.cluster.");
   for (auto& [name, type] : behaviour_types_) {
     out << "\nbehaviour " << name << ": " << type.summary << "\n  enable with chat.behaviours = [\""
         << name << "\"]; its keys, in [chat." << name << "]:\n";
@@ -419,7 +509,11 @@ std::string chat_config::summary() const {
       << " metrics-port=" << metrics_port
       << " behaviours=" << caf::deep_to_string(behaviours)
       << " behaviour-timeout=" << caf::deep_to_string(behaviour_timeout)
-      << " filter-failure=" << filter_failure;
+      << " filter-failure=" << filter_failure
+      << " cluster.node-id=" << (cluster_node_id.empty() ? "\"\"" : cluster_node_id)
+      << " cluster.nodes=" << caf::deep_to_string(cluster_nodes)
+      << " cluster.reconnect-min=" << caf::deep_to_string(cluster_reconnect_min)
+      << " cluster.reconnect-max=" << caf::deep_to_string(cluster_reconnect_max);
   return out.str();
 }
 

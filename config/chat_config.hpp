@@ -17,11 +17,14 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace actorchat {
+
+class cluster_map; // config/cluster_map.hpp
 
 /// Name of the file read from the working directory unless --config-file= says otherwise.
 inline constexpr const char* default_config_file = "caf-application.conf";
@@ -74,6 +77,12 @@ public:
   caf::timespan behaviour_timeout = std::chrono::milliseconds(500); ///< filter/command answer
   std::string filter_failure = "allow"; ///< a filter failed or timed out: "allow" or "reject"
 
+  // -- cluster (docs/CLUSTER.md; [chat.cluster] section) --------------------------------------
+  std::string cluster_node_id;              ///< this node's id in cluster_nodes; "" = no cluster
+  std::vector<std::string> cluster_nodes;   ///< "id=host:port" of every node, this one too
+  caf::timespan cluster_reconnect_min = std::chrono::milliseconds(250); ///< first retry wait
+  caf::timespan cluster_reconnect_max = std::chrono::seconds(5);        ///< longest retry wait
+
   // -- timing --------------------------------------------------------------------------------
   caf::timespan ping_interval = std::chrono::seconds(30);     ///< Server pings this often.
   caf::timespan pong_timeout = std::chrono::seconds(10);      ///< Ping unanswered this long: drop.
@@ -115,6 +124,16 @@ public:
   /// Problems with the values in effect (file and command line), each naming the key.
   std::vector<std::string> validate_values() const;
 
+  /// Takes the keys of the file's [chat.cluster] section into the members. CAF 0.17 keeps what
+  /// a [chat.<sub>] section says only in `content` (the members bound to category chat.cluster
+  /// stay at their defaults; only --chat.cluster.KEY on the command line reaches them), so
+  /// main calls this right after parse(). Values set on the command line win, as everywhere.
+  void take_sections();
+
+  /// The cluster as configured (an empty map without chat.cluster.nodes). Call after
+  /// validate_values() found no problem.
+  std::shared_ptr<const cluster_map> cluster() const;
+
   /// Usage and every [chat] key with its type, default and help (for --help). Call before
   /// parse() so that the values shown are the defaults.
   std::string help_text() const;
@@ -123,6 +142,9 @@ public:
   std::string summary() const;
 
 private:
+  /// The checks of validate_values for [chat.cluster].
+  void validate_cluster(std::vector<std::string>& problems) const;
+
   /// Checks every key of `dict`, the section `section` of the file `path` (its text: `text`).
   void check_keys(std::string_view text, const std::string& path, const std::string& section,
                   const caf::settings& dict, std::vector<std::string>& problems) const;

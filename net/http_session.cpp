@@ -54,7 +54,8 @@ bool is_healthz(const request& req) {
          && path_of(req) == healthz_path;
 }
 
-/// The /healthz answer: 503 while draining or while the store's last commit failed, else 200.
+/// The /healthz answer: 503 while draining or while the store's last commit failed, else 200
+/// (with the links to the cluster's peers, if there is a cluster).
 http::response<http::string_body> health_response(const request& req, const server_context& ctx) {
   const auto& m = *ctx.metrics;
   std::string body;
@@ -71,7 +72,17 @@ http::response<http::string_body> health_response(const request& req, const serv
       std::chrono::steady_clock::now() - m.started_mono);
     body = R"({"status":"ok","uptime_seconds":)" + std::to_string(uptime.count())
            + R"(,"connections":)" + std::to_string(m.connections.value()) + R"(,"rooms":)"
-           + std::to_string(m.rooms.value()) + "}";
+           + std::to_string(m.rooms.value());
+    // A peer that is down does not make this node unhealthy: it serves every room whose home
+    // is up (docs/CLUSTER.md). Node ids are letters, digits, '-', '_' and '.': no escaping.
+    if (!m.node_id.empty()) {
+      body += R"(,"cluster":{"node":")" + m.node_id + R"(","peers":{)";
+      for (size_t i = 0; i < m.peer_ids.size(); ++i)
+        body += (i > 0 ? "," : "") + ("\"" + m.peer_ids[i] + "\":")
+                + (m.peer_up[i].value() != 0 ? R"("up")" : R"("down")");
+      body += "}}";
+    }
+    body += "}";
   }
   auto res = body_response(req, status, "application/json", body + "\n");
   if (status != http::status::ok)

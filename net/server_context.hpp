@@ -37,6 +37,9 @@ struct server_context {
   std::unique_ptr<boost::asio::ssl::context> tls; ///< null: plain http/ws
   session_registry sessions;                 ///< live WebSocket sessions
   std::atomic<uint64_t> next_guest{1};       ///< for default nicknames guest-N
+  /// "guest-", or "guest-<node id>-" in a cluster: default nicknames are unique cluster-wide.
+  std::string guest_prefix = cfg.cluster_node_id.empty() ? std::string{"guest-"}
+                                                         : "guest-" + cfg.cluster_node_id + "-";
   std::atomic<bool> draining{false};         ///< shutting down: refuse new upgrades
   admission admit;                           ///< connection caps (checked at accept)
   origin_policy origins;                     ///< chat.allowed-origins, require-origin

@@ -126,7 +126,7 @@ private:
       return;
     }
     auto& cfg = ctx_->cfg;
-    nick_ = "guest-" + std::to_string(ctx_->next_guest.fetch_add(1));
+    nick_ = ctx_->guest_prefix + std::to_string(ctx_->next_guest.fetch_add(1));
     credit_ = std::make_shared<send_credit>(cfg.send_queue);
     window_ = std::make_shared<receive_window>(static_cast<uint32_t>(cfg.max_frames_in_flight));
     auto self = this->shared_from_this();

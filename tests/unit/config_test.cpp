@@ -1,5 +1,6 @@
 #define CAF_SUITE config
 #include "config/chat_config.hpp"
+#include "config/cluster_map.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -169,4 +170,65 @@ CAF_TEST(help lists every chat key with its default) {
                    "write-timeout", "handshake-timeout", "shutdown-timeout"})
     CHECK_WITH(text.find(std::string{"--chat."} + key + "=") != std::string::npos, key);
   CAF_CHECK(text.find("(default: 8080)") != std::string::npos);
+}
+
+// -- [chat.cluster] (docs/CLUSTER.md) ---------------------------------------------------------
+
+CAF_TEST(a cluster section is read into the cluster keys and checked) {
+  temp_file f{"[chat]\nport = 9000\n[chat.cluster]\nnode-id = \"b\"\n"
+              "nodes = [\"a=127.0.0.1:7101\", \"b=127.0.0.1:7102\"]\nreconnect-min = 100ms\n"};
+  CHECK_WITH(chat_config{}.validate_file(f.path, true).empty(),
+             joined(chat_config{}.validate_file(f.path, true)));
+  auto cfg = valid_config();
+  std::string arg0 = "actorchat";
+  std::string arg1 = "--config-file=" + f.path;
+  char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  CAF_REQUIRE(!cfg.parse(2, argv));
+  cfg.take_sections();
+  CAF_CHECK_EQUAL(cfg.cluster_node_id, "b");
+  CAF_CHECK_EQUAL(cfg.cluster_nodes.size(), 2u);
+  CAF_CHECK_EQUAL(cfg.cluster_reconnect_min, caf::timespan{std::chrono::milliseconds(100)});
+  CHECK_WITH(cfg.validate_values().empty(), joined(cfg.validate_values()));
+  auto map = cfg.cluster();
+  CAF_REQUIRE(map->enabled());
+  CAF_CHECK_EQUAL(map->own().port, 7102u);
+  // The command line wins over the file, as for every key.
+  auto cli = valid_config();
+  std::string arg2 = "--chat.cluster.node-id=a";
+  char* argv2[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+  CAF_REQUIRE(!cli.parse(3, argv2));
+  cli.take_sections();
+  CAF_CHECK_EQUAL(cli.cluster_node_id, "a");
+  CAF_CHECK_EQUAL(cli.cluster_nodes.size(), 2u);
+  temp_file typo{"[chat.cluster]\nnode-idd = \"b\"\n"};
+  CHECK_WITH(mentions(chat_config{}.validate_file(typo.path, true),
+                      {"unknown key chat.cluster.node-idd", typo.path + ":2:"}),
+             joined(chat_config{}.validate_file(typo.path, true)));
+}
+
+CAF_TEST(bad cluster values are named) {
+  auto with = [](std::string node, std::vector<std::string> nodes) {
+    auto cfg = valid_config();
+    cfg.cluster_node_id = std::move(node);
+    cfg.cluster_nodes = std::move(nodes);
+    return cfg.validate_values();
+  };
+  CAF_CHECK(with("", {}).empty()); // no cluster
+  CAF_CHECK(mentions(with("a", {}), {"chat.cluster.node-id", "nodes is empty"}));
+  CAF_CHECK(mentions(with("", {"a=127.0.0.1:1"}), {"chat.cluster.node-id", "must name"}));
+  CAF_CHECK(mentions(with("z", {"a=127.0.0.1:1"}), {"chat.cluster.node-id", "\"z\" is not"}));
+  CAF_CHECK(mentions(with("a", {"a=127.0.0.1"}), {"chat.cluster.nodes", "id=host:port"}));
+  CAF_CHECK(mentions(with("a", {"a=127.0.0.1:99999"}), {"chat.cluster.nodes", "port"}));
+  CAF_CHECK(mentions(with("a", {"a b=127.0.0.1:1"}), {"chat.cluster.nodes", "node id"}));
+  CAF_CHECK(mentions(with("a", {"a=127.0.0.1:1", "a=127.0.0.1:2"}),
+                     {"chat.cluster.nodes", "listed twice"}));
+  CAF_CHECK(mentions(with("a", {"a=127.0.0.1:1", "b=127.0.0.1:1"}),
+                     {"chat.cluster.nodes", "same address"}));
+  CAF_CHECK(mentions(with("a", {"a=127.0.0.1:8080"}), {"chat.cluster.nodes", "chat.port"}));
+  auto cfg = valid_config();
+  cfg.cluster_node_id = "a";
+  cfg.cluster_nodes = {"a=[::1]:7101"};
+  cfg.cluster_reconnect_max = std::chrono::milliseconds(10);
+  CAF_CHECK(mentions(cfg.validate_values(), {"chat.cluster.reconnect-max"}));
+  CAF_CHECK_EQUAL(cfg.cluster()->own().host, "::1");
 }

@@ -106,7 +106,7 @@ CAF_TEST(an empty room retires after its idle time and comes back from the store
   auto again = join("dev");
   CAF_REQUIRE(again.room);
   CAF_CHECK_NOT_EQUAL(again.room, a.room);
-  auto& st = deref<room_actor::stateful_base<room_state>>(again.room).state;
+  auto& st = deref<home_actor::stateful_base<room_state>>(again.room).state;
   CAF_CHECK_EQUAL(st.last_seq, 1u); // recovered
 }
 

@@ -27,7 +27,7 @@ struct member {
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<test::store_data> data = std::make_shared<test::store_data>();
   store_actor store;
-  room_actor room;
+  home_actor room;
 
   fixture() {
     store = sys.spawn(test::fake_store, data);
@@ -49,7 +49,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   room_state& state() {
-    return deref<room_actor::stateful_base<room_state>>(room).state;
+    return deref<home_actor::stateful_base<room_state>>(room).state;
   }
 
   member make_member(uint32_t limit, bool fast) {
