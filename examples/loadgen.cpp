@@ -25,7 +25,14 @@
 // instead of actorchat's JSON. --sources N binds the connections round-robin to 127.0.0.1 ..
 // 127.0.0.N. Bounded in time (--timeout) and in count; connects to 127.0.0.0/8 only.
 //
+// A cluster (several nodes on --host, one port each, serving the same rooms): --ports P1,P2,..
+// spreads the clients of every scenario round-robin over the ports (client i, publishers
+// included, goes to ports[i % n]; soak's chaotic connections likewise, in the order they start).
+// --port P is --ports P; --ports wins over --port. --server-pid PID1,PID2,.. then sums the
+// server's CPU (utime + stime) and RSS (VmRSS) over all those processes. --json reports "ports".
+//
 //   loadgen --port 8080 --clients 100 --publishers 10 --window 8 --messages 2000 --size 64
+//   loadgen --ports 8080,8081,8082 --server-pid 101,102,103 --clients 300 --publishers 30
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -67,6 +74,7 @@ struct options {
   size_t concurrency = 128;      // connections in progress at once
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
+  std::vector<uint16_t> ports;   // --ports; empty: {port}
   size_t clients = 100;
   size_t publishers = 10;
   size_t window = 8;
@@ -74,7 +82,7 @@ struct options {
   size_t size = 64;       // message text size in bytes
   size_t threads = 1;
   double timeout = 60;    // seconds, whole run
-  int server_pid = 0;
+  std::vector<int> server_pids;  // --server-pid, one or more; empty: none
   bool json = false;
   size_t chaos = 40;             // soak: chaotic connections at once, at most
   double rss_growth_mib = 0;     // soak: fail if the server's RSS grew more (0 = report only)
@@ -350,6 +358,62 @@ long rss_kib(int pid) {
   return 0;
 }
 
+/// cpu_seconds summed over `pids` (0 for none).
+double cpu_seconds(const std::vector<int>& pids) {
+  double sum = 0;
+  for (auto pid : pids)
+    sum += cpu_seconds(pid);
+  return sum;
+}
+
+/// rss_kib summed over `pids` (0 for none).
+long rss_kib(const std::vector<int>& pids) {
+  long sum = 0;
+  for (auto pid : pids)
+    sum += rss_kib(pid);
+  return sum;
+}
+
+/// Parses a comma-separated list of integers in [lo, hi] into `out`; false if any is not one.
+template <typename T>
+bool parse_list(const std::string& text, long lo, long hi, std::vector<T>& out) {
+  out.clear();
+  for (size_t pos = 0; pos <= text.size();) {
+    auto comma = std::min(text.find(',', pos), text.size());
+    auto item = text.substr(pos, comma - pos);
+    char* end = nullptr;
+    long v = item.empty() ? -1 : std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < lo || v > hi)
+      return false;
+    out.push_back(static_cast<T>(v));
+    pos = comma + 1;
+  }
+  return !out.empty();
+}
+
+/// The ports as a JSON array, "[8080,8081]".
+std::string ports_json(const options& o) {
+  std::string s = "[";
+  for (size_t i = 0; i < o.ports.size(); ++i)
+    s += (i ? "," : "") + std::to_string(o.ports[i]);
+  return s + "]";
+}
+
+/// For the tables: " on ports 8080,8081" with more than one port, else "".
+std::string ports_text(const options& o) {
+  if (o.ports.size() < 2)
+    return "";
+  auto s = ports_json(o);
+  return " on ports " + s.substr(1, s.size() - 2);
+}
+
+/// For the tables: " (summed over N servers)" with more than one --server-pid, else "".
+std::string pids_text(const options& o) {
+  if (o.server_pids.size() < 2)
+    return "";
+  return " (summed over " + std::to_string(o.server_pids.size()) + " servers)";
+}
+
 bool parse_args(int argc, char** argv, options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -369,7 +433,12 @@ bool parse_args(int argc, char** argv, options& o) {
     else if (a == "--size") o.size = std::stoul(next());
     else if (a == "--threads") o.threads = std::max<size_t>(1, std::stoul(next()));
     else if (a == "--timeout") o.timeout = std::stod(next());
-    else if (a == "--server-pid") o.server_pid = std::stoi(next());
+    else if (a == "--ports") { if (!parse_list(next(), 1, 65535, o.ports)) return false; }
+    else if (a == "--server-pid") {
+      if (!parse_list(next(), 0, 0x3fffffff, o.server_pids)) return false;
+      o.server_pids.erase(std::remove(o.server_pids.begin(), o.server_pids.end(), 0),
+                          o.server_pids.end()); // 0: none, as before
+    }
     else if (a == "--json") o.json = true;
     else if (a == "--chaos") o.chaos = std::stoul(next());
     else if (a == "--rss-growth-mib") o.rss_growth_mib = std::stod(next());
@@ -378,6 +447,8 @@ bool parse_args(int argc, char** argv, options& o) {
   }
   if (o.path.empty())
     o.path = o.plain ? "/" : "/ws";
+  if (o.ports.empty())
+    o.ports.push_back(o.port);
   bool known = o.scenario == "fanout" || o.scenario == "slow" || o.scenario == "idle"
                || o.scenario == "connect" || o.scenario == "soak";
   return known && o.publishers <= o.clients && o.clients > 0 && o.sources >= 1
@@ -422,7 +493,8 @@ struct run {
 
   /// Adds `n` connections and connects them, at most opt.concurrency in progress at once;
   /// returns once all are ready (or failed) or at the deadline. `slow`: they never read.
-  void connect(size_t n, const tcp::endpoint& ep, bool slow = false) {
+  /// Connection i goes to eps[i % eps.size()].
+  void connect(size_t n, const std::vector<tcp::endpoint>& eps, bool slow = false) {
     auto first = conns.size();
     for (size_t i = 0; i < n; ++i) {
       auto id = first + i;
@@ -434,6 +506,7 @@ struct run {
       auto c = conns[i];
       asio::ip::address_v4::bytes_type b{127, 0, 0, static_cast<unsigned char>(1 + i % st.opt.sources)};
       tcp::endpoint source{asio::ip::address_v4{b}, 0};
+      auto ep = eps[i % eps.size()];
       asio::post(ioc(i), [c, ep, source, slow] { c->start(ep, source, slow); });
       // Slow connections never send their first frame: count them at the upgrade.
       auto settled = [&] { return (slow ? st.connected.load() : st.ready.load()) + st.failed; };
@@ -446,7 +519,7 @@ struct run {
   }
 };
 
-int fanout(shared_state& st, const tcp::endpoint& ep) {
+int fanout(shared_state& st, const std::vector<tcp::endpoint>& eps) {
   auto& opt = st.opt;
   st.expected_per_client = opt.publishers * opt.messages;
   bool timed_out = false;
@@ -459,14 +532,14 @@ int fanout(shared_state& st, const tcp::endpoint& ep) {
   {
     run r{st};
     auto t_connect = clock_type::now();
-    r.connect(opt.clients, ep);
+    r.connect(opt.clients, eps);
     readers = st.connected;
     if (opt.scenario == "slow")
-      r.connect(1, ep, true);
+      r.connect(1, eps, true);
     connect_s = std::chrono::duration<double>(clock_type::now() - t_connect).count();
     // Let welcome and history replays drain before the clock starts.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    cpu0 = opt.server_pid ? cpu_seconds(opt.server_pid) : 0;
+    cpu0 = cpu_seconds(opt.server_pids);
     auto t0 = clock_type::now();
     for (size_t i = 0; i < opt.publishers; ++i) {
       auto c = r.conns[i];
@@ -474,11 +547,11 @@ int fanout(shared_state& st, const tcp::endpoint& ep) {
     }
     while (st.done_clients < readers && r.in_time()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      if (opt.server_pid)
-        rss_peak = std::max(rss_peak, rss_kib(opt.server_pid));
+      if (!opt.server_pids.empty())
+        rss_peak = std::max(rss_peak, rss_kib(opt.server_pids));
     }
     auto t1 = clock_type::now();
-    cpu1 = opt.server_pid ? cpu_seconds(opt.server_pid) : 0;
+    cpu1 = cpu_seconds(opt.server_pids);
     timed_out = st.done_clients < readers;
     secs = std::chrono::duration<double>(t1 - t0).count();
     if (opt.scenario == "slow") {
@@ -506,17 +579,17 @@ int fanout(shared_state& st, const tcp::endpoint& ep) {
                 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"out_of_order\":%" PRIu64
                 ",\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                 "\"max_ms\":%.3f,\"server_cpu_us_per_delivery\":%.3f,\"server_rss_peak_kib\":%ld,"
-                "\"connect_s\":%.3f,\"slow_close_code\":%d,\"timed_out\":%s}\n",
+                "\"connect_s\":%.3f,\"slow_close_code\":%d,\"timed_out\":%s,\"ports\":%s}\n",
                 opt.scenario.c_str(), opt.clients, connected, st.failed.load(), opt.publishers,
                 opt.window, opt.size, expected, received, expected - std::min(expected, received),
                 disorder, secs, rate, all.quantile(0.5) / 1000, all.quantile(0.99) / 1000,
                 all.quantile(1.0) / 1000, cpu_per_delivery_us, rss_peak, connect_s, slow_code,
-                timed_out ? "true" : "false");
+                timed_out ? "true" : "false", ports_json(opt).c_str());
   } else {
     std::printf("clients %zu (connected %zu, failed %zu in %.2f s), publishers %zu, window %zu, "
-                "%zu B\n",
+                "%zu B%s\n",
                 opt.clients, connected, st.failed.load(), connect_s, opt.publishers, opt.window,
-                opt.size);
+                opt.size, ports_text(opt).c_str());
     std::printf("deliveries   %" PRIu64 " of %" PRIu64 " (lost %" PRIu64 ", out of order %" PRIu64
                 ")%s\n",
                 received, expected, expected - std::min(expected, received), disorder,
@@ -524,9 +597,9 @@ int fanout(shared_state& st, const tcp::endpoint& ep) {
     std::printf("rate         %.0f deliveries/s over %.2f s\n", rate, secs);
     std::printf("latency      p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", all.quantile(0.5) / 1000,
                 all.quantile(0.99) / 1000, all.quantile(1.0) / 1000);
-    if (opt.server_pid)
-      std::printf("server CPU   %.2f s = %.3f us per delivery; peak RSS %ld KiB\n", cpu1 - cpu0,
-                  cpu_per_delivery_us, rss_peak);
+    if (!opt.server_pids.empty())
+      std::printf("server CPU   %.2f s = %.3f us per delivery; peak RSS %ld KiB%s\n", cpu1 - cpu0,
+                  cpu_per_delivery_us, rss_peak, pids_text(opt).c_str());
     if (opt.scenario == "slow")
       std::printf("slow reader  %s\n",
                   slow_code > 0    ? ("closed by the server with " + std::to_string(slow_code)).c_str()
@@ -538,61 +611,65 @@ int fanout(shared_state& st, const tcp::endpoint& ep) {
 
 /// Connects opt.clients (r.connect); returns how long it took, in seconds, and sets `ready` to
 /// how many are ready.
-double connect_clients(run& r, const tcp::endpoint& ep, size_t& ready) {
+double connect_clients(run& r, const std::vector<tcp::endpoint>& eps, size_t& ready) {
   auto t0 = clock_type::now();
-  r.connect(r.st.opt.clients, ep);
+  r.connect(r.st.opt.clients, eps);
   ready = r.st.opt.plain ? r.st.connected.load() : r.st.ready.load();
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-int idle(shared_state& st, const tcp::endpoint& ep) {
+int idle(shared_state& st, const std::vector<tcp::endpoint>& eps) {
   auto& opt = st.opt;
-  long before = opt.server_pid ? rss_kib(opt.server_pid) : 0, after = 0, end = 0;
+  long before = rss_kib(opt.server_pids), after = 0, end = 0;
   double connect_s = 0;
   size_t ready = 0;
   {
     run r{st};
-    connect_s = connect_clients(r, ep, ready);
+    connect_s = connect_clients(r, eps, ready);
     std::this_thread::sleep_for(std::chrono::seconds(2)); // let the server settle
-    after = opt.server_pid ? rss_kib(opt.server_pid) : 0;
+    after = rss_kib(opt.server_pids);
     auto until = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                         std::chrono::duration<double>(opt.hold));
     while (clock_type::now() < until && r.in_time())
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    end = opt.server_pid ? rss_kib(opt.server_pid) : 0;
+    end = rss_kib(opt.server_pids);
   }
   double per_conn = ready ? static_cast<double>(after - before) * 1024 / static_cast<double>(ready) : 0;
   if (opt.json)
     std::printf("{\"scenario\":\"idle\",\"clients\":%zu,\"ready\":%zu,\"failed\":%zu,"
                 "\"connect_s\":%.3f,\"rss_before_kib\":%ld,\"rss_after_kib\":%ld,"
-                "\"rss_end_kib\":%ld,\"rss_per_connection_bytes\":%.0f,\"hold_s\":%.1f}\n",
+                "\"rss_end_kib\":%ld,\"rss_per_connection_bytes\":%.0f,\"hold_s\":%.1f,"
+                "\"ports\":%s}\n",
                 opt.clients, ready, st.failed.load(), connect_s, before, after, end, per_conn,
-                opt.hold);
+                opt.hold, ports_json(opt).c_str());
   else
-    std::printf("idle         %zu of %zu connections held (%zu failed) for %.0f s\n"
+    std::printf("idle         %zu of %zu connections held (%zu failed) for %.0f s%s\n"
                 "server RSS   %ld KiB before, %ld KiB with them, %ld KiB at the end: %.0f B per "
-                "connection\n",
-                ready, opt.clients, st.failed.load(), opt.hold, before, after, end, per_conn);
+                "connection%s\n",
+                ready, opt.clients, st.failed.load(), opt.hold, ports_text(opt).c_str(), before,
+                after, end, per_conn, pids_text(opt).c_str());
   return ready == opt.clients ? 0 : 1;
 }
 
-int connect_burst(shared_state& st, const tcp::endpoint& ep) {
+int connect_burst(shared_state& st, const std::vector<tcp::endpoint>& eps) {
   auto& opt = st.opt;
   double secs = 0;
   size_t ready = 0;
   {
     run r{st};
-    secs = connect_clients(r, ep, ready);
+    secs = connect_clients(r, eps, ready);
   }
   double rate = secs > 0 ? static_cast<double>(ready) / secs : 0;
   if (opt.json)
     std::printf("{\"scenario\":\"connect\",\"clients\":%zu,\"concurrency\":%zu,\"ready\":%zu,"
-                "\"failed\":%zu,\"seconds\":%.3f,\"connections_per_s\":%.0f}\n",
-                opt.clients, opt.concurrency, ready, st.failed.load(), secs, rate);
+                "\"failed\":%zu,\"seconds\":%.3f,\"connections_per_s\":%.0f,\"ports\":%s}\n",
+                opt.clients, opt.concurrency, ready, st.failed.load(), secs, rate,
+                ports_json(opt).c_str());
   else
     std::printf("connect      %zu of %zu connections (%zu failed), %zu at a time, in %.2f s: "
-                "%.0f connections/s\n",
-                ready, opt.clients, st.failed.load(), opt.concurrency, secs, rate);
+                "%.0f connections/s%s\n",
+                ready, opt.clients, st.failed.load(), opt.concurrency, secs, rate,
+                ports_text(opt).c_str());
   return ready == opt.clients ? 0 : 1;
 }
 
@@ -609,6 +686,7 @@ public:
 
   void start(const tcp::endpoint& ep, double lifetime_s) {
     lifetime_s_ = lifetime_s;
+    port_ = ep.port();
     auto& sock = beast::get_lowest_layer(ws_).socket();
     beast::error_code ec;
     sock.open(ep.protocol(), ec);
@@ -647,6 +725,7 @@ public:
   uint64_t gaps() const { return gaps_; }
   uint64_t messages() const { return messages_; }
   const std::string& end() const { return end_; }
+  uint16_t port() const { return port_; }
   void stop_publishing() { publishing_ = false; }
 
 private:
@@ -773,6 +852,7 @@ private:
   beast::flat_buffer buf_;
   std::deque<std::string> out_; // the string being written never moves
   double lifetime_s_ = 0;
+  uint16_t port_ = 0;
   bool connected_ = false, finished_ = false, stopping_ = false, publishing_ = false;
   bool binary_ = false;
   uint64_t said_ = 0, gaps_ = 0, messages_ = 0;
@@ -780,7 +860,7 @@ private:
   std::string end_;
 };
 
-int soak(shared_state& st, const tcp::endpoint& ep) {
+int soak(shared_state& st, const std::vector<tcp::endpoint>& eps) {
   auto& opt = st.opt;
   // The kinds of chaotic connection, drawn from at random (a name listed twice comes twice as
   // often).
@@ -818,14 +898,15 @@ int soak(shared_state& st, const tcp::endpoint& ep) {
     for (size_t i = 0; i < opt.clients; ++i) {
       auto r = i < opt.publishers ? soak_conn::role::publisher : soak_conn::role::member;
       good.push_back(std::make_shared<soak_conn>(ioc, r, static_cast<uint32_t>(rng())));
-      good.back()->start(ep, 0);
+      good.back()->start(eps[i % eps.size()], 0);
     }
   });
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  long rss_before = opt.server_pid ? rss_kib(opt.server_pid) : 0, rss_peak = rss_before;
+  long rss_before = rss_kib(opt.server_pids), rss_peak = rss_before;
   // The chaos: every 20 ms, a new chaotic connection while fewer than opt.chaos are open.
   std::vector<std::shared_ptr<soak_conn>> chaos;
   std::array<size_t, 6> started{};
+  size_t chaos_started = 0; // spreads the chaotic connections over the ports
   auto until = std::min(deadline, clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                                         std::chrono::duration<double>(opt.hold)));
   while (clock_type::now() < until) {
@@ -840,10 +921,11 @@ int soak(shared_state& st, const tcp::endpoint& ep) {
       auto kind = kinds[rng() % kinds.size()];
       ++started[static_cast<size_t>(kind)];
       chaos.push_back(std::make_shared<soak_conn>(ioc, kind, static_cast<uint32_t>(rng())));
-      chaos.back()->start(ep, 0.2 + static_cast<double>(rng() % 3000) / 1000.0);
+      chaos.back()->start(eps[chaos_started++ % eps.size()],
+                          0.2 + static_cast<double>(rng() % 3000) / 1000.0);
     });
-    if (opt.server_pid)
-      rss_peak = std::max(rss_peak, rss_kib(opt.server_pid));
+    if (!opt.server_pids.empty())
+      rss_peak = std::max(rss_peak, rss_kib(opt.server_pids));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   // The end: the chaos goes, the publishers stop; then everyone must reach the last seq.
@@ -868,7 +950,7 @@ int soak(shared_state& st, const tcp::endpoint& ep) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::this_thread::sleep_for(std::chrono::seconds(2)); // let the server free what it held
-  long rss_after = opt.server_pid ? rss_kib(opt.server_pid) : 0;
+  long rss_after = rss_kib(opt.server_pids);
   size_t alive = 0, gapless = 0;
   uint64_t messages = 0;
   std::string first_problem;
@@ -878,7 +960,9 @@ int soak(shared_state& st, const tcp::endpoint& ep) {
       gapless += g->gaps() == 0 && g->last_seq() == last ? 1 : 0;
       messages += g->messages();
       if (first_problem.empty() && (!g->alive() || g->gaps() > 0 || g->last_seq() != last))
-        first_problem = "a client " + std::string{g->alive() ? "still connected" : g->end()}
+        first_problem = "a client "
+                        + (eps.size() > 1 ? "on port " + std::to_string(g->port()) + " " : "")
+                        + std::string{g->alive() ? "still connected" : g->end()}
                         + ", seqs " + std::to_string(g->first_seq()) + ".."
                         + std::to_string(g->last_seq()) + " of .." + std::to_string(last)
                         + ", gaps " + std::to_string(g->gaps());
@@ -899,26 +983,28 @@ int soak(shared_state& st, const tcp::endpoint& ep) {
     std::printf("{\"scenario\":\"soak\",\"clients\":%zu,\"alive\":%zu,\"complete\":%zu,"
                 "\"last_seq\":%" PRId64 ",\"messages\":%" PRIu64 ",\"chaos\":%zu,\"churn\":%zu,"
                 "\"flood\":%zu,\"stall\":%zu,\"garbage\":%zu,\"rss_before_kib\":%ld,"
-                "\"rss_peak_kib\":%ld,\"rss_after_kib\":%ld,\"ok\":%s%s%s%s}\n",
+                "\"rss_peak_kib\":%ld,\"rss_after_kib\":%ld,\"ports\":%s,\"ok\":%s%s%s%s}\n",
                 good.size(), alive, gapless, last, messages, chaos_total,
                 started[static_cast<size_t>(soak_conn::role::churn)],
                 started[static_cast<size_t>(soak_conn::role::flood)],
                 started[static_cast<size_t>(soak_conn::role::stall)],
                 started[static_cast<size_t>(soak_conn::role::garbage)], rss_before, rss_peak,
-                rss_after, ok ? "true" : "false", first_problem.empty() ? "" : ",\"problem\":\"",
-                first_problem.c_str(), first_problem.empty() ? "" : "\"");
+                rss_after, ports_json(opt).c_str(), ok ? "true" : "false",
+                first_problem.empty() ? "" : ",\"problem\":\"", first_problem.c_str(),
+                first_problem.empty() ? "" : "\"");
   else
-    std::printf("soak         %zu well-behaved clients: %zu connected at the end, %zu with every "
-                "message up to seq %" PRId64 " (%" PRIu64 " deliveries)\n"
+    std::printf("soak         %zu well-behaved clients%s: %zu connected at the end, %zu with "
+                "every message up to seq %" PRId64 " (%" PRIu64 " deliveries)\n"
                 "chaos        %zu connections: %zu join/leave, %zu floods, %zu never read, %zu "
                 "garbage\n"
-                "server RSS   %ld KiB before, %ld KiB peak, %ld KiB after (%+.1f MiB)\n%s%s",
-                good.size(), alive, gapless, last, messages, chaos_total,
+                "server RSS   %ld KiB before, %ld KiB peak, %ld KiB after (%+.1f MiB)%s\n%s%s",
+                good.size(), ports_text(opt).c_str(), alive, gapless, last, messages, chaos_total,
                 started[static_cast<size_t>(soak_conn::role::churn)],
                 started[static_cast<size_t>(soak_conn::role::flood)],
                 started[static_cast<size_t>(soak_conn::role::stall)],
                 started[static_cast<size_t>(soak_conn::role::garbage)], rss_before, rss_peak,
-                rss_after, growth_mib, first_problem.c_str(), first_problem.empty() ? "" : "\n");
+                rss_after, growth_mib, pids_text(opt).c_str(), first_problem.c_str(),
+                first_problem.empty() ? "" : "\n");
   return ok ? 0 : 1;
 }
 
@@ -929,12 +1015,13 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, st.opt)) {
     std::cerr
       << "usage: loadgen [--scenario fanout|slow|idle|connect|soak] [--host 127.0.0.1]\n"
-         "               [--port 8080]\n"
+         "               [--port 8080 | --ports 8080,8081,... (clients round-robin)]\n"
          "               [--protocol actorchat|plain] [--path /ws] [--sources N<=254]\n"
          "               [--clients N] [--publishers P] [--window W (0 = none)]\n"
          "               [--messages M per publisher] [--size BYTES] [--hold SECONDS]\n"
          "               [--concurrency C] [--threads T] [--timeout SECONDS]\n"
-         "               [--server-pid PID] [--json] [--chaos N] [--rss-growth-mib M]\n"
+         "               [--server-pid PID[,PID...] (CPU and RSS summed)] [--json]\n"
+         "               [--chaos N] [--rss-growth-mib M]\n"
          "               [--chaos-kinds churn,flood,stall,garbage]\n";
     return 2;
   }
@@ -949,12 +1036,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   st.run_tag = "L" + std::to_string(now_ns() % 1000000007);
-  tcp::endpoint ep{addr, opt.port};
+  std::vector<tcp::endpoint> eps; // client i goes to eps[i % eps.size()]
+  for (auto port : opt.ports)
+    eps.emplace_back(addr, port);
   if (opt.scenario == "idle")
-    return idle(st, ep);
+    return idle(st, eps);
   if (opt.scenario == "connect")
-    return connect_burst(st, ep);
+    return connect_burst(st, eps);
   if (opt.scenario == "soak")
-    return soak(st, ep);
-  return fanout(st, ep);
+    return soak(st, eps);
+  return fanout(st, eps);
 }
