@@ -29,6 +29,22 @@ void reconnect_later(cluster_pointer self, peer_link& peer) {
   self->delayed_send(self, wait, peer_atom::value, peer.address.id);
 }
 
+/// Claims again, at the peer `id` whose link just came back, the nicknames this node's clients
+/// hold there.
+void reclaim(cluster_pointer self, peer_link& peer) {
+  auto& st = self->state;
+  for (auto& [key, claim] : st.claims) {
+    if (st.settings.map->home_of(key).id != peer.address.id)
+      continue;
+    self->request(peer.handle, std::chrono::seconds(10), claim_atom::value, claim.nick, claim.owner)
+      .then([](bool) {},
+            [self, nick = claim.nick, id = peer.address.id](caf::error& err) {
+              log::warn("nick_conflict", "nick=" + log::quote(nick) + " peer=" + id + " error="
+                                           + log::quote(self->system().render(err)));
+            });
+  }
+}
+
 void connect(cluster_pointer self, const std::string& id) {
   auto i = self->state.peers.find(id);
   if (i == self->state.peers.end() || i->second.handle || i->second.connecting)
@@ -54,6 +70,8 @@ void connect(cluster_pointer self, const std::string& id) {
         log::info("peer_up", "peer=" + id + " address=" + peer.address.host + ":"
                                + std::to_string(peer.address.port)
                                + (peer.ever_up ? " again=true" : ""));
+        if (peer.ever_up)
+          reclaim(self, peer);
         peer.ever_up = true;
         set_up(self, peer, true);
       },
@@ -124,6 +142,10 @@ cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings sett
         reconnect_later(self, peer);
         return;
       }
+    // A client that held nicknames at peers is gone: their registries see it go themselves.
+    auto& claims = self->state.claims;
+    for (auto i = claims.begin(); i != claims.end();)
+      i = i->second.owner.address() == dm.source ? claims.erase(i) : std::next(i);
   });
   return {
     [self](claim_atom, std::string& nick, member_actor owner) -> caf::result<bool> {
@@ -134,9 +156,23 @@ cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings sett
                               std::move(owner));
       if (!peer || !peer->handle)
         return make_error(chat_errc::nick_unavailable);
-      return self->delegate(peer->handle, claim_atom::value, std::move(nick), std::move(owner));
+      // Remembered once given, to be claimed again if that peer restarts (see the header).
+      auto promise = self->make_response_promise<bool>();
+      self->request(peer->handle, std::chrono::seconds(10), claim_atom::value, nick, owner)
+        .then(
+          [self, promise, nick, owner](bool ok) mutable {
+            auto& claims = self->state.claims;
+            auto key = fold_nick(nick);
+            if (claims.count(key) == 0)
+              self->monitor(owner);
+            claims[key] = remote_claim{nick, owner};
+            promise.deliver(ok);
+          },
+          [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      return promise;
     },
     [self](release_atom, std::string& nick) {
+      self->state.claims.erase(fold_nick(nick));
       bool local = false;
       auto* peer = home_link(self, fold_nick(nick), local);
       if (local)

@@ -12,7 +12,10 @@
 // registry of the nickname's home. Either way the home answers the requester directly
 // (delegation). When the home is a peer whose link is down, the answer is room_unavailable or
 // nick_unavailable at once. So nicknames are unique across the cluster: each has exactly one
-// registry that can give it out.
+// registry that can give it out. That registry is in memory, so this node remembers the names
+// its own clients hold at a peer, and claims them again when the link to that peer comes back
+// (the peer may have restarted and forgotten them); a name someone else took meanwhile is
+// logged (nick_conflict).
 #pragma once
 
 #include "config/cluster_map.hpp"
@@ -47,6 +50,12 @@ struct peer_link {
   caf::timespan backoff{0};
 };
 
+/// A nickname one of this node's clients holds at a peer's registry.
+struct remote_claim {
+  std::string nick;
+  member_actor owner;
+};
+
 struct cluster_state {
   static inline const char* name = "cluster";
 
@@ -54,6 +63,7 @@ struct cluster_state {
   nick_actor nicks;            ///< this node's nickname registry
   directory_actor directory;   ///< this node's rooms (set at start: register_atom)
   std::map<std::string, peer_link> peers; ///< by node id, every node but this one
+  std::map<std::string, remote_claim> claims; ///< by folded nickname (owners monitored)
 };
 
 using cluster_pointer = cluster_actor::stateful_pointer<cluster_state>;

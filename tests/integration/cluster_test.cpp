@@ -210,6 +210,29 @@ ITEST_CASE(nicknames are unique across the cluster and default ones name their n
   }
 }
 
+ITEST_CASE(a nickname stays taken when the node that keeps it restarts) {
+  start_all();
+  // A name kept at node c, held by a client on node a.
+  std::string name;
+  for (int n = 1; name.empty() && n < 1000; ++n)
+    if (home_of("held" + std::to_string(n)) == 2)
+      name = "held" + std::to_string(n);
+  auto a = connect_peer(port_of(0), "A on a", no_autojoin);
+  a.rename(name, "n1");
+  nodes[2]->signal(SIGKILL);
+  ITEST_REQUIRE(nodes[2]->wait_exit(milliseconds{5000}).has_value());
+  // While c is down nobody can take a name it keeps.
+  auto b = connect_peer(port_of(1), "B on b", no_autojoin);
+  b.send(json::object{{"type", "nick"}, {"nick", name}, {"id", "down"}});
+  b.expect_error("nick_unavailable", "down");
+  start_node(2);
+  for (size_t i = 0; i < 3; ++i)
+    wait_peers(i, 2);
+  // c forgot it, but a claimed it again when its link to c came back.
+  b.send(json::object{{"type", "nick"}, {"nick", name}, {"id", "up"}});
+  b.expect_error("nick_taken", "up");
+}
+
 ITEST_CASE(history and resume work through a relay) {
   start_all();
   auto room = room_homed_at(2, "h");

@@ -232,3 +232,11 @@ CAF_TEST(bad cluster values are named) {
   CAF_CHECK(mentions(cfg.validate_values(), {"chat.cluster.reconnect-max"}));
   CAF_CHECK_EQUAL(cfg.cluster()->own().host, "::1");
 }
+
+CAF_TEST(the example cluster configs are valid) {
+  for (auto node : {"a", "b", "c"}) {
+    auto path = std::string{ACTORCHAT_SOURCE_DIR "/examples/cluster/node-"} + node + ".conf";
+    auto problems = chat_config{}.validate_file(path, true);
+    CHECK_WITH(problems.empty(), joined(problems));
+  }
+}
