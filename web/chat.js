@@ -732,6 +732,8 @@
   // of the message, the room's log, or the hint under the input.
   function error(o, req) {
     const text = o.message || o.code || 'error';
+    // Not a reply but news about a room (its home node is down, in a cluster): a line in it.
+    if (!req && o.room && rooms.has(o.room)) { system(rooms.get(o.room), text, 'warn'); return; }
     const r = req && req.room && rooms.get(req.room);
     const type = req ? req.type : '';
     if (type === 'say' && req.command) {
