@@ -155,6 +155,16 @@ inline std::vector<uint64_t> seqs(const std::vector<payload>& ps) {
   return out;
 }
 
+/// A fake member as a test holds it: its handle, its send credit and what it saw.
+struct member {
+  member_actor handle;
+  credit_ptr credit;
+  std::shared_ptr<member_log> log;
+
+  std::vector<payload> of(const std::string& type) const { return of_type(log->received, type); }
+  std::vector<payload> messages() const { return of("message"); }
+};
+
 /// A behaviour's seat that records the commands the behaviour sends through it.
 inline client_actor::behavior_type fake_seat(client_actor::pointer,
                                              std::shared_ptr<std::vector<std::string>> frames) {

@@ -13,6 +13,7 @@
 
 using namespace actorchat;
 using actorchat::test::fake_member;
+using actorchat::test::member;
 using actorchat::test::field;
 using actorchat::test::member_log;
 using actorchat::test::of_type;
@@ -43,15 +44,6 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::pointer self,
     [](peer_atom, const std::string&) {},
   };
 }
-
-struct member {
-  member_actor handle;
-  credit_ptr credit;
-  std::shared_ptr<member_log> log;
-
-  std::vector<payload> messages() const { return of_type(log->received, "message"); }
-  std::vector<payload> of(const std::string& type) const { return of_type(log->received, type); }
-};
 
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<test::store_data> data = std::make_shared<test::store_data>();

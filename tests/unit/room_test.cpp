@@ -9,20 +9,13 @@
 
 using namespace actorchat;
 using actorchat::test::fake_member;
+using actorchat::test::member;
 using actorchat::test::field;
 using actorchat::test::member_log;
 using actorchat::test::of_type;
 using actorchat::test::seqs;
 
 namespace {
-
-struct member {
-  member_actor handle;
-  credit_ptr credit;
-  std::shared_ptr<member_log> log;
-
-  std::vector<payload> messages() const { return of_type(log->received, "message"); }
-};
 
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<test::store_data> data = std::make_shared<test::store_data>();
