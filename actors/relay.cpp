@@ -119,9 +119,11 @@ void retry_later(relay_pointer self) {
   self->delayed_send(self, wait, retry_atom::value);
 }
 
-/// The link to the home room is lost (its node is down, or it dropped this relay): members are
-/// told, says in flight are refused, and the relay tries again.
-void detach(relay_pointer self, const char* why) {
+/// The link to the home room is lost: says in flight are refused, and the relay attaches again.
+/// If the home's node is down, members are told and the relay retries with backoff; if the home
+/// only dropped this relay (it fell behind), it attaches again at once and the members learn of
+/// the gap from the "resumed" that follows.
+void detach(relay_pointer self, const char* why, bool home_down) {
   auto& st = self->state;
   if (!st.home)
     return;
@@ -135,6 +137,10 @@ void detach(relay_pointer self, const char* why) {
     tokens.push_back(kv.first);
   for (auto token : tokens)
     finish_say(self, token, 0, "room_unavailable");
+  if (!home_down) {
+    attach(self);
+    return;
+  }
   auto notice = encode_error("room_unavailable", unavailable_text(self), "", st.room);
   for (auto& kv : st.members)
     deliver_forced(self, kv.second, {notice});
@@ -309,7 +315,7 @@ relay_actor::behavior_type relay(relay_pointer self, std::string name, relay_set
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.home && dm.source == st.home.address()) {
-      detach(self, "home_down");
+      detach(self, "home_down", true);
       return;
     }
     // A member that is gone: its says in flight are answered to nobody.
@@ -426,7 +432,7 @@ relay_actor::behavior_type relay(relay_pointer self, std::string name, relay_set
     },
     [self](overflow_atom, const std::string&) {
       // The home room dropped this relay for falling behind: attach again from the last seq.
-      detach(self, "dropped_by_home");
+      detach(self, "dropped_by_home", false);
     },
   };
 }

@@ -14,11 +14,12 @@
 // send credit, settings.relay_queue), so a busy node slows its rooms' publishers down rather
 // than losing messages.
 //
-// When the home node goes down (the home room's down message) or drops the relay, every member
-// gets an error room_unavailable, says are refused with it, and the relay tries again with
-// backoff; once attached again each member gets "resumed" with what it missed (from the home
-// room's history: complete false if that is not enough; history fills the gap) and live
-// traffic goes on: no gap, no duplicate. Members stay members meanwhile; a join meanwhile is
+// When the home node goes down (the home room's down message), every member gets an error
+// room_unavailable, says are refused with it, and the relay tries again with backoff; once
+// attached again each member gets "resumed" with what it missed (from the home room's history:
+// complete false if that is not enough; history fills the gap) and live traffic goes on: no gap,
+// no duplicate. A home that only dropped the relay (overflow: it fell behind) is attached to
+// again at once, with the same "resumed" and no notice. Members stay members meanwhile; a join meanwhile is
 // refused with room_unavailable. A join that arrives before the first attach succeeded waits
 // for an attach (the first, or one it starts) and fails with room_unavailable if that fails.
 #pragma once

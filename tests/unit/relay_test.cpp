@@ -219,6 +219,26 @@ CAF_TEST(when the home goes down members are told and resume without gap once it
                   std::vector<std::string>({"bob", "cyd"}));
 }
 
+CAF_TEST(a relay the home dropped attaches again at once without a notice) {
+  start_home();
+  auto ana = join(home, "ana");
+  start_relay();
+  auto bob = join(relay, "bob");
+  say(home, ana, "ana", "m1");
+  auto attaches = to->attaches;
+  self->send(relay, overflow_atom::value, std::string{"r"}); // as the home's drop() does
+  sched.run();
+  CAF_CHECK_EQUAL(to->attaches, attaches + 1);
+  CAF_CHECK(relay_st().home);
+  CAF_CHECK_EQUAL(bob.of("error").size(), 0u);
+  CAF_CHECK_EQUAL(bob.of("resumed").size(), 1u);
+  // The home replaced its entry for the relay: one relay, bob counted once.
+  CAF_CHECK_EQUAL(home_st().relays, 1u);
+  CAF_CHECK_EQUAL(request<size_t>(home, count_atom::value), 2u);
+  say(home, ana, "ana", "m2");
+  CAF_CHECK_EQUAL(seqs(bob.messages()), std::vector<uint64_t>({1, 2}));
+}
+
 CAF_TEST(a join before the first attach waits for an attach and fails with it) {
   to->home = nullptr;
   start_relay(); // the first attach fails: nobody waits, so no retry is armed
