@@ -21,7 +21,7 @@ void set_up(cluster_pointer self, peer_link& peer, bool up) {
   }
 }
 
-/// The link to `id` failed or dropped: connect again after the backoff.
+/// The link to `peer` failed or dropped: connect again after the backoff (doubling).
 void reconnect_later(cluster_pointer self, peer_link& peer) {
   auto& s = self->state.settings;
   auto wait = std::max(peer.backoff, s.reconnect_min);
@@ -90,8 +90,8 @@ void connect(cluster_pointer self, const std::string& id) {
       });
 }
 
-/// The link to the home of `key`, or null if the home is this node. `up` tells whether a
-/// peer's link is up.
+/// The link to the home of `key` (its `handle` is null while the link is down), or null with
+/// `local` set if the home is this node.
 peer_link* home_link(cluster_pointer self, std::string_view key, bool& local) {
   auto& home = self->state.settings.map->home_of(key);
   local = home.id == self->state.settings.map->self();
