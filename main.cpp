@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   if (cfg.cli_helptext_printed)
     return 0;
   cfg.take_sections();
+  cfg.apply_scheduler_defaults();
   if (auto problems = cfg.validate_values(); !problems.empty())
     return refuse(problems);
   actorchat::log::level lvl;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -293,6 +294,14 @@ std::vector<std::string> chat_config::validate_values() const {
   };
   if (host.empty())
     bad("host", "must not be empty (127.0.0.1 for this machine, 0.0.0.0 for everyone)");
+  // CAF takes any atom here and runs work stealing for all but 'sharing' (and its test policy).
+  if (auto policy = caf::get_if<caf::atom_value>(&content, "scheduler.policy");
+      policy && *policy != caf::atom("sharing") && *policy != caf::atom("stealing"))
+    problems.push_back("scheduler.policy: must be 'sharing' or 'stealing', is '"
+                       + caf::to_string(*policy) + "'");
+  if (auto n = caf::get_if<size_t>(&content, "scheduler.max-threads"); n && (*n < 1 || *n > 256))
+    problems.push_back("scheduler.max-threads: must be between 1 and 256, is "
+                       + std::to_string(*n));
   if (io_threads < 1 || io_threads > 256)
     bad("io-threads", "must be between 1 and 256, is " + std::to_string(io_threads));
   if (!is_directory(web_root))
@@ -372,6 +381,12 @@ std::vector<std::string> chat_config::validate_values() const {
     seen.push_back(name);
   }
   return problems;
+}
+
+void chat_config::apply_scheduler_defaults() {
+  auto cores = std::thread::hardware_concurrency();
+  caf::put_missing(content, "scheduler.max-threads", static_cast<size_t>(std::max(1u, cores / 2)));
+  caf::put_missing(content, "scheduler.policy", caf::atom("sharing"));
 }
 
 void chat_config::take_sections() {
@@ -482,7 +497,9 @@ std::string chat_config::help_text() const {
 std::string chat_config::summary() const {
   std::ostringstream out;
   out << "host=" << host << " port=" << port << " web-root=" << web_root
-      << " io-threads=" << io_threads << " log-level=" << log_level << " tls=" << (tls_cert.empty() ? "off" : "on")
+      << " io-threads=" << io_threads << " scheduler.max-threads="
+      << caf::get_or(content, "scheduler.max-threads", size_t{0}) << " scheduler.policy="
+      << caf::to_string(caf::get_or(content, "scheduler.policy", caf::atom("stealing"))) << " log-level=" << log_level << " tls=" << (tls_cert.empty() ? "off" : "on")
       << " history-size=" << history_size << " send-queue=" << send_queue
       << " max-message-size=" << max_message_size << " max-rooms-per-client="
       << max_rooms_per_client << " max-rooms=" << max_rooms

@@ -130,6 +130,13 @@ public:
   /// main calls this right after parse(). Values set on the command line win, as everywhere.
   void take_sections();
 
+  /// CAF's scheduler as actorchat runs it unless [scheduler] says otherwise: half the cores for
+  /// CAF's workers (at least one; the rest for the Asio threads and the kernel's socket work)
+  /// and the `sharing` policy (idle workers sleep instead of polling). CAF 0.17's own defaults,
+  /// at least four work-stealing workers that poll while idle, cost about a third more CPU
+  /// per delivery on a 2-core machine (docs/BENCHMARKS.md). Call after parse.
+  void apply_scheduler_defaults();
+
   /// The cluster as configured (an empty map without chat.cluster.nodes). Call after
   /// validate_values() found no problem.
   std::shared_ptr<const cluster_map> cluster() const;

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
 
 using actorchat::chat_config;
@@ -239,5 +240,45 @@ CAF_TEST(the example cluster configs are valid) {
     auto path = std::string{ACTORCHAT_SOURCE_DIR "/examples/cluster/node-"} + node + ".conf";
     auto problems = chat_config{}.validate_file(path, true);
     CHECK_WITH(problems.empty(), joined(problems));
+  }
+}
+
+CAF_TEST(the scheduler defaults apply unless configured and bad values are named) {
+  std::string arg0 = "actorchat";
+  {
+    auto cfg = valid_config();
+    char* argv[] = {arg0.data(), nullptr};
+    CAF_REQUIRE(!cfg.parse(1, argv));
+    cfg.apply_scheduler_defaults();
+    auto cores = std::max(1u, std::thread::hardware_concurrency() / 2);
+    CAF_CHECK_EQUAL(caf::get_or(cfg.content, "scheduler.max-threads", size_t{0}), size_t{cores});
+    CAF_CHECK_EQUAL(caf::get_or(cfg.content, "scheduler.policy", caf::atom("none")),
+                    caf::atom("sharing"));
+    CHECK_WITH(cfg.validate_values().empty(), joined(cfg.validate_values()));
+  }
+  {
+    // What the file says wins, and the command line over the file.
+    temp_file f{"[scheduler]\nmax-threads = 3\npolicy = 'stealing'\n"};
+    auto cfg = valid_config();
+    std::string file = "--config-file=" + f.path;
+    std::string cli = "--scheduler.max-threads=5";
+    char* argv[] = {arg0.data(), file.data(), cli.data(), nullptr};
+    CAF_REQUIRE(!cfg.parse(3, argv));
+    cfg.apply_scheduler_defaults();
+    CAF_CHECK_EQUAL(caf::get_or(cfg.content, "scheduler.max-threads", size_t{0}), 5u);
+    CAF_CHECK_EQUAL(caf::get_or(cfg.content, "scheduler.policy", caf::atom("none")),
+                    caf::atom("stealing"));
+  }
+  {
+    temp_file f{"[scheduler]\nmax-threads = 0\npolicy = 'bogus'\n"};
+    auto cfg = valid_config();
+    std::string file = "--config-file=" + f.path;
+    char* argv[] = {arg0.data(), file.data(), nullptr};
+    CAF_REQUIRE(!cfg.parse(2, argv));
+    cfg.apply_scheduler_defaults();
+    auto problems = cfg.validate_values();
+    CHECK_WITH(mentions(problems, {"scheduler.policy", "bogus"}), joined(problems));
+    CHECK_WITH(mentions(problems, {"scheduler.max-threads", "between 1 and 256"}),
+               joined(problems));
   }
 }
