@@ -32,7 +32,12 @@ void listener::run() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  // Each connection's handlers run one at a time: on a strand, or, with one Asio thread, simply
+  // on that thread (its executor): a strand there would only add a lock and a second queue to
+  // every post from a client actor (docs/BENCHMARKS.md).
+  auto executor = ctx_->cfg.io_threads == 1 ? asio::any_io_executor{ioc_.get_executor()}
+                                            : asio::any_io_executor{asio::make_strand(ioc_)};
+  acceptor_.async_accept(executor,
                          beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

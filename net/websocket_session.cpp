@@ -20,6 +20,33 @@ using clock = std::chrono::steady_clock;
 constexpr size_t max_frame_bytes = 64 * 1024;
 constexpr size_t max_frame_payloads = 256;
 
+/// Write buffers between writes: each Asio thread keeps up to this many for its connections'
+/// next writes, so that a write allocates nothing and an idle connection holds no buffer.
+constexpr size_t spare_write_buffers = 64;
+
+std::vector<std::string>& spare_buffers() {
+  thread_local std::vector<std::string> spare;
+  return spare;
+}
+
+std::string take_write_buffer() {
+  auto& spare = spare_buffers();
+  if (spare.empty())
+    return {};
+  auto b = std::move(spare.back());
+  spare.pop_back();
+  return b;
+}
+
+void give_back_write_buffer(std::string&& b) {
+  auto& spare = spare_buffers();
+  if (spare.size() < spare_write_buffers && b.capacity() <= max_frame_bytes + 1024) {
+    b.clear();
+    spare.push_back(std::move(b));
+  }
+  std::string{}.swap(b);
+}
+
 /// The largest frame read for a chat.max-message-size of `max_text`: a say command wraps the
 /// text in JSON, and escaping can make each byte of text six bytes long (\u0001). The text
 /// itself is held to max_text by the client actor (close 1009 for a plain frame, error
@@ -208,31 +235,36 @@ private:
     queue_counted_ = queue_.size();
   }
 
-  /// Writes as many queued payloads as fit in one frame, joined by '\n'.
+  /// Writes as many queued payloads as fit in one frame, joined by '\n'. They are copied into
+  /// one flat buffer: a memcpy of a few KB costs less than Beast walking a sequence of two
+  /// buffers per payload through its frame writer (docs/BENCHMARKS.md).
   void do_write() {
     if (writing_ > 0 || queue_.empty() || close_sent_)
       return;
-    write_buffers_.clear();
     size_t bytes = 0;
     size_t n = 0;
     for (auto& p : queue_) {
-      if (n > 0 && (n >= max_frame_payloads || bytes + 1 + p->size() > max_frame_bytes))
+      auto more = p->size() + (n > 0 ? 1 : 0);
+      if (n > 0 && (n >= max_frame_payloads || bytes + more > max_frame_bytes))
         break;
-      if (n > 0) {
-        write_buffers_.emplace_back("\n", 1);
-        ++bytes;
-      }
-      write_buffers_.emplace_back(p->data(), p->size());
-      bytes += p->size();
+      bytes += more;
       ++n;
+    }
+    write_buffer_ = take_write_buffer();
+    write_buffer_.reserve(bytes);
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0)
+        write_buffer_.push_back('\n');
+      write_buffer_.append(*queue_[i]);
     }
     writing_ = n;
     ctx_->metrics->send_queue_depth.observe(queue_.size());
     write_started_ = clock::now();
     schedule(write_started_ + ctx_->cfg.write_timeout);
     ws_.text(true);
-    ws_.async_write(write_buffers_, beast::bind_front_handler(&websocket_session::on_write,
-                                                              this->shared_from_this()));
+    ws_.async_write(asio::buffer(write_buffer_),
+                    beast::bind_front_handler(&websocket_session::on_write,
+                                              this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, size_t) {
@@ -240,6 +272,7 @@ private:
     writing_ = 0;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     count_queue();
+    give_back_write_buffer(std::move(write_buffer_));
     credit_->release(static_cast<uint32_t>(n));
     if (ec) {
       abort_connection();
@@ -435,7 +468,7 @@ private:
   /// The write queue; the first writing_ are in flight. A vector, not a deque: an idle
   /// connection's empty deque holds a 512-byte block (docs/BENCHMARKS.md, memory).
   std::vector<payload> queue_;
-  std::vector<asio::const_buffer> write_buffers_;
+  std::string write_buffer_; ///< the frame being written: queued payloads joined by '\n'
   size_t writing_ = 0;                        ///< payloads in the write in progress
   size_t queue_counted_ = 0;                  ///< queue_.size() as counted in metrics
   clock::time_point write_started_;
