@@ -1,7 +1,9 @@
 // client: the middleman between one WebSocket connection and the rest of the server (gorilla's
 // "Client"). The connection sends it each text frame (inbound_atom); it parses the command and
-// talks to the directory, its rooms, the nickname registry and the store. Rooms send it batches
-// of payloads (deliver_atom), which it hands to the connection in one call. It never touches a
+// talks to the directory, its rooms, the nickname registry and the store. Rooms hand their
+// batches straight to its connection (the credit's sink, actors/connection.hpp); what reaches it
+// as deliver_atom (from a room that has no sink for it) it hands to the connection in one call.
+// It never touches a
 // socket: it holds only a weak pointer to the connection, which holds the strong actor handle.
 #pragma once
 

@@ -1,13 +1,17 @@
 // connection: what a client actor needs from its network connection, and nothing more.
 //
 // net/websocket_session implements it; unit tests implement it with a fake. actors/ never
-// includes net/ or Beast. Every member function is thread-safe: client actors call them from CAF
+// includes net/ or Beast. Client actors and rooms (fanout, below) call it. Every member function is thread-safe: client actors call them from CAF
 // worker threads, and the implementation only posts the work onto the connection's own strand.
 #pragma once
 
+#include "actors/credit.hpp"
 #include "actors/types.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
 #include <string>
 
 namespace actorchat {
@@ -38,6 +42,76 @@ public:
   /// Reads from the socket again after the connection stopped because its receive_window was
   /// full; called once per pause, by whoever's receive_window::release() returned true.
   virtual void resume_reading() = 0;
+
+  /// Connections with the same non-null lane() are served by one thread, which can take a
+  /// batch for all of them in one hand-off (send_all). Null: this one takes its batches alone.
+  virtual const void* lane() const noexcept { return nullptr; }
+
+  /// As send(batch) on every connection of `group` (all with this one's lane(), this one among
+  /// them or not), in one hand-off to their thread instead of one each.
+  virtual void send_all(std::vector<std::shared_ptr<connection>> group, payload_batch batch) {
+    for (auto& c : group)
+      c->send(batch);
+  }
+
+  /// For send_all only, on the lane's thread: queues `batch` at once.
+  virtual void take_on_lane(const payload_batch& batch) { send(batch); }
+};
+
+/// Hands one batch to many members (actors/room.cpp, actors/relay.cpp): straight to the
+/// connections of those that have one (see send_credit::sink), grouped by lane, so that
+/// a room's broadcast costs one hand-off per network thread instead of an actor message and a
+/// post per member (docs/BENCHMARKS.md). Members without a connection (bots, test fakes) get
+/// it from the caller as an actor message. Every delivery of a room to one member takes the
+/// same path, so their order is kept.
+class fanout {
+public:
+  explicit fanout(payload_batch batch) : batch_(std::move(batch)) {}
+  fanout(const fanout&) = delete;
+  fanout& operator=(const fanout&) = delete;
+  ~fanout() { finish(); }
+
+  /// Takes the member whose send credit is `credit`; false if it has no connection (then the
+  /// caller sends the batch to its actor).
+  bool add(const send_credit& credit) {
+    auto c = credit.sink().lock();
+    if (!c)
+      return false;
+    auto lane = c->lane();
+    if (!lane) {
+      c->send(batch_);
+      return true;
+    }
+    for (auto& g : groups_)
+      if (g.first == lane) {
+        g.second.push_back(std::move(c));
+        return true;
+      }
+    groups_.emplace_back(lane, std::vector<std::shared_ptr<connection>>{std::move(c)});
+    return true;
+  }
+
+  /// Hands the batch to the groups (the destructor does it too).
+  void finish() {
+    for (auto& g : groups_) {
+      auto first = g.second.front();
+      first->send_all(std::move(g.second), batch_);
+    }
+    groups_.clear();
+  }
+
+  /// One batch to one member: true if it went straight to its connection.
+  static bool direct(const send_credit& credit, const payload_batch& batch) {
+    auto c = credit.sink().lock();
+    if (!c)
+      return false;
+    c->send(batch);
+    return true;
+  }
+
+private:
+  payload_batch batch_;
+  std::vector<std::pair<const void*, std::vector<std::shared_ptr<connection>>>> groups_;
 };
 
 } // namespace actorchat

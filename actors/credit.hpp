@@ -17,6 +17,8 @@
 
 namespace actorchat {
 
+class connection;
+
 class send_credit {
 public:
   explicit send_credit(uint32_t limit) noexcept : limit_(limit) {}
@@ -61,10 +63,17 @@ public:
   uint32_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
   uint32_t limit() const noexcept { return limit_; }
 
+  /// The connection whose send queue this credit bounds: set once by the connection before the
+  /// credit is handed to anyone (net/websocket_session.cpp); rooms deliver straight to it
+  /// (actors/connection.hpp, fanout). Empty for members without one (bots, test fakes).
+  void set_sink(std::weak_ptr<connection> c) noexcept { sink_ = std::move(c); }
+  const std::weak_ptr<connection>& sink() const noexcept { return sink_; }
+
 private:
   std::atomic<uint32_t> in_flight_{0};
   std::atomic<uint64_t> released_{0};
   const uint32_t limit_;
+  std::weak_ptr<connection> sink_;
 };
 
 using credit_ptr = std::shared_ptr<send_credit>;

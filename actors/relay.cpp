@@ -1,5 +1,6 @@
 #include "actors/relay.hpp"
 
+#include "actors/connection.hpp"
 #include "actors/protocol.hpp"
 #include "actors/quiet_handlers.hpp"
 #include "config/log.hpp"
@@ -21,7 +22,9 @@ payload_batch make_batch(std::vector<payload> payloads) {
 void deliver_forced(const relay_pointer& self, const relay_member& m,
                     std::vector<payload> payloads) {
   m.credit->force_acquire(static_cast<uint32_t>(payloads.size()));
-  self->send(m.handle, deliver_atom::value, make_batch(std::move(payloads)));
+  auto batch = make_batch(std::move(payloads));
+  if (!fanout::direct(*m.credit, batch))
+    self->send(m.handle, deliver_atom::value, std::move(batch));
 }
 
 caf::actor me(relay_pointer self) {
@@ -263,6 +266,7 @@ uint32_t fan_out(relay_pointer self, std::vector<relay_event>& events) {
   if (n == 0)
     return static_cast<uint32_t>(events.size());
   auto batch = make_batch(std::move(wires));
+  fanout out{batch};
   auto now = self->clock().now();
   auto timeout = st.settings.room.slow_client_timeout;
   std::vector<caf::actor_addr> to_drop;
@@ -285,8 +289,10 @@ uint32_t fan_out(relay_pointer self, std::vector<relay_event>& events) {
         continue;
       }
     }
-    self->send(m.handle, deliver_atom::value, batch);
+    if (!out.add(*m.credit))
+      self->send(m.handle, deliver_atom::value, batch);
   }
+  out.finish();
   for (auto& addr : to_drop) {
     auto& m = st.members[addr];
     ++st.dropped;

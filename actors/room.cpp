@@ -1,5 +1,6 @@
 #include "actors/room.hpp"
 
+#include "actors/connection.hpp"
 #include "actors/protocol.hpp"
 #include "actors/quiet_handlers.hpp"
 #include "config/log.hpp"
@@ -23,7 +24,9 @@ void deliver_forced(room_pointer self, const room_member& m, std::vector<payload
   if (m.relay)
     return;
   m.credit->force_acquire(static_cast<uint32_t>(payloads.size()));
-  self->send(m.handle, deliver_atom::value, make_batch(std::move(payloads)));
+  auto batch = make_batch(std::move(payloads));
+  if (!fanout::direct(*m.credit, batch))
+    self->send(m.handle, deliver_atom::value, std::move(batch));
 }
 
 /// Members on every node: local ones plus those the relays stand for.
@@ -225,9 +228,11 @@ void flush(room_pointer self) {
     }
     st.pending.erase(st.pending.begin(), last);
     auto batch = make_batch(std::move(wires));
+    fanout out{batch};
     for (auto* m : ready) {
       if (!m->relay) {
-        self->send(m->handle, deliver_atom::value, batch);
+        if (!out.add(*m->credit))
+          self->send(m->handle, deliver_atom::value, batch);
         continue;
       }
       // The relay's answer returns its credit: what it took went on to its members.
@@ -236,6 +241,7 @@ void flush(room_pointer self) {
         .then([credit = m->credit](uint32_t n) { credit->release(n); },
               [](caf::error&) { /* the relay is gone: its down message removes it */ });
     }
+    out.finish();
     // Acknowledged as soon as they are out, not when all that waits is: a sender's frames in
     // flight must not pile up behind messages that are still held.
     acknowledge(self, messages);

@@ -105,7 +105,7 @@ int64_t to_db(uint64_t x) { return static_cast<int64_t>(std::min(x, max_db_seq))
 
 /// One open connection: the file checked, WAL mode on, the schema in place, and every statement
 /// the store runs prepared once for reuse.
-struct connection {
+struct store_connection {
   sqlite::database db; // declared first, destroyed last: after its statements
 
   sqlite::statement begin;
@@ -123,7 +123,7 @@ struct connection {
 
   /// Opens `settings.path`; throws sqlite::failure with a message fit for the operator.
   /// `check`: run PRAGMA quick_check, which reads the whole file (about 1 s per GB).
-  connection(const store_settings& settings, bool check);
+  store_connection(const store_settings& settings, bool check);
 };
 
 /// Creates the schema or brings an older one up to schema_version (see `migrations`); refuses a
@@ -158,7 +158,7 @@ void create_schema(sqlite::database& db) {
   }
 }
 
-connection::connection(const store_settings& settings, bool check) : db(settings.path) {
+store_connection::store_connection(const store_settings& settings, bool check) : db(settings.path) {
   // SQLite falls back to read-only silently when it cannot write the file.
   if (db.read_only())
     throw sqlite::failure(SQLITE_READONLY, "the database is read-only");
@@ -216,7 +216,7 @@ bool needs_reopen(int primary_code) {
 
 // -- queries -------------------------------------------------------------------------------------
 
-uint64_t last_seq(connection& c, const std::string& room) {
+uint64_t last_seq(store_connection& c, const std::string& room) {
   auto rows = c.room_last_seq.query(room);
   return rows.next() ? static_cast<uint64_t>(rows.int64(0)) : 0;
 }
@@ -231,7 +231,7 @@ std::vector<chat_message> read_messages(sqlite::statement::cursor& rows, const s
 }
 
 /// The newest `limit` messages with seq < `below`, oldest first.
-std::vector<chat_message> newest_below(connection& c, const std::string& room, uint64_t below,
+std::vector<chat_message> newest_below(store_connection& c, const std::string& room, uint64_t below,
                                        uint64_t limit) {
   auto rows = c.newest_below.query(room, to_db(below), to_db(limit));
   auto out = read_messages(rows, room);
@@ -265,7 +265,7 @@ struct store_state {
   static inline const char* name = "store";
 
   store_settings settings;
-  std::unique_ptr<connection> conn; ///< null after a failure that requires a reopen
+  std::unique_ptr<store_connection> conn; ///< null after a failure that requires a reopen
   std::vector<pending_write> pending;
   size_t pending_messages = 0;
   bool healthy = true;
@@ -287,7 +287,7 @@ caf::error store_error(const sqlite::failure& f) {
 
 /// Deletes what failed transactions may have left in a reopened file (see unacked_above) and
 /// gives their rooms back the last seq they had before. Throws sqlite::failure.
-void drop_unacknowledged(store_state& st, connection& c) {
+void drop_unacknowledged(store_state& st, store_connection& c) {
   if (st.unacked_above.empty())
     return;
   int64_t rows = 0;
@@ -303,11 +303,11 @@ void drop_unacknowledged(store_state& st, connection& c) {
 }
 
 /// The connection, reopened first if a failure closed it. Throws sqlite::failure.
-connection& connect(store_state& st) {
+store_connection& connect(store_state& st) {
   if (!st.conn) {
     // No quick_check: it was done at startup, and a failing disk would pay for it on every
     // attempt. SQLite still reports corruption in the pages it reads.
-    auto conn = std::make_unique<connection>(st.settings, false);
+    auto conn = std::make_unique<store_connection>(st.settings, false);
     drop_unacknowledged(st, *conn);
     st.conn = std::move(conn);
     log::debug("store_reopened", "path=" + log::quote(st.settings.path));
@@ -390,7 +390,7 @@ void probe(store_pointer self) {
 
 /// Why `batch` cannot be persisted ("" if it can). Reads the room's last seq inside the current
 /// transaction, so earlier batches of the same group count.
-std::string check_batch(connection& c, const std::vector<chat_message>& batch) {
+std::string check_batch(store_connection& c, const std::vector<chat_message>& batch) {
   if (batch.empty())
     return "empty batch";
   const auto& room = batch.front().room;
@@ -473,7 +473,7 @@ void commit_pending(store_pointer self) {
 
 /// Runs `f` on the connection; a failure becomes the reply (health is about writes only).
 template <class F>
-auto read(store_pointer self, F f) -> caf::result<decltype(f(std::declval<connection&>()))> {
+auto read(store_pointer self, F f) -> caf::result<decltype(f(std::declval<store_connection&>()))> {
   auto& st = self->state;
   try {
     return f(connect(st));
@@ -493,7 +493,7 @@ bool retention_enabled(const store_settings& s) {
 
 /// The highest seq of `room` that retention deletes, 0 for none. By age, the deleted messages
 /// are the room's oldest up to the first one young enough (ts follows seq, up to clock steps).
-int64_t prune_cutoff(connection& c, const store_settings& s, const std::string& room) {
+int64_t prune_cutoff(store_connection& c, const store_settings& s, const std::string& room) {
   int64_t cutoff = 0;
   if (s.max_messages_per_room > 0) {
     auto rows = c.nth_newest.query(room, to_db(s.max_messages_per_room));
@@ -600,7 +600,7 @@ void prune_step(store_pointer self) {
 // -- the actor -----------------------------------------------------------------------------------
 
 store_impl_actor::behavior_type store(store_pointer self, store_settings settings,
-                                     std::unique_ptr<connection> conn) {
+                                     std::unique_ptr<store_connection> conn) {
   self->state.settings = std::move(settings);
   self->state.conn = std::move(conn);
   install_quiet_handlers(self);
@@ -628,7 +628,7 @@ store_impl_actor::behavior_type store(store_pointer self, store_settings setting
     },
     [self](recover_atom, const std::string& room, uint64_t limit) -> caf::result<room_recovery> {
       commit_pending(self);
-      return read(self, [&](connection& c) {
+      return read(self, [&](store_connection& c) {
         room_recovery rec;
         rec.last_seq = last_seq(c, room);
         rec.recent = newest_below(c, room, max_db_seq, limit);
@@ -638,7 +638,7 @@ store_impl_actor::behavior_type store(store_pointer self, store_settings setting
     [self](page_atom, const std::string& room, uint64_t before,
            uint64_t limit) -> caf::result<history_page> {
       commit_pending(self);
-      return read(self, [&](connection& c) {
+      return read(self, [&](store_connection& c) {
         // One row more than asked for tells whether anything older is kept.
         auto want = limit < max_db_seq ? limit + 1 : limit;
         history_page page;
@@ -697,9 +697,9 @@ store_actor spawn_store(caf::actor_system& sys, const store_settings& settings,
     error = "chat.store-path: " + why;
     return {};
   }
-  std::unique_ptr<connection> conn;
+  std::unique_ptr<store_connection> conn;
   try {
-    conn = std::make_unique<connection>(settings, true);
+    conn = std::make_unique<store_connection>(settings, true);
   } catch (const sqlite::failure& f) {
     error = "chat.store-path: cannot open '" + settings.path + "': " + f.what();
     return {};

@@ -122,6 +122,21 @@ public:
     });
   }
 
+  /// With one Asio thread every session is on it (no strands, see listener.cpp): a room's batch
+  /// for all of them is one post (send_all) instead of one post per session.
+  const void* lane() const noexcept override {
+    return ctx_->cfg.io_threads == 1 ? ctx_.get() : nullptr;
+  }
+
+  void send_all(std::vector<std::shared_ptr<connection>> group, payload_batch batch) override {
+    asio::post(ws_.get_executor(), [g = std::move(group), b = std::move(batch)] {
+      for (auto& c : g)
+        c->take_on_lane(b);
+    });
+  }
+
+  void take_on_lane(const payload_batch& batch) override { enqueue(batch); }
+
   void resume_reading() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
       if (self->reading_paused_ && !self->finished_ && !self->close_requested_) {
@@ -157,6 +172,7 @@ private:
     credit_ = std::make_shared<send_credit>(cfg.send_queue);
     window_ = std::make_shared<receive_window>(static_cast<uint32_t>(cfg.max_frames_in_flight));
     auto self = this->shared_from_this();
+    credit_->set_sink(std::weak_ptr<connection>{self});
     ctx_->sessions.add(self);
     registered_ = true;
     ctx_->metrics->connections_opened.inc();

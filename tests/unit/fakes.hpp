@@ -117,6 +117,29 @@ public:
   size_t resumes = 0; ///< resume_reading calls
 };
 
+/// A recording connection on a lane (actors/connection.hpp): counts the one-hand-off batches
+/// for a group (send_all) and what reached it that way.
+class lane_connection : public fake_connection {
+public:
+  explicit lane_connection(const void* lane) : lane_(lane) {}
+  const void* lane() const noexcept override { return lane_; }
+  void send_all(std::vector<std::shared_ptr<connection>> group, payload_batch batch) override {
+    group_sizes.push_back(group.size());
+    for (auto& c : group)
+      c->take_on_lane(batch);
+  }
+  void take_on_lane(const payload_batch& batch) override {
+    ++taken_on_lane;
+    send(batch);
+  }
+
+  std::vector<size_t> group_sizes; ///< per send_all made through this one
+  size_t taken_on_lane = 0;
+
+private:
+  const void* lane_;
+};
+
 /// The JSON object in a payload.
 inline boost::json::object parse(const payload& p) {
   return boost::json::parse(*p).as_object();

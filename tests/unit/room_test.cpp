@@ -7,6 +7,8 @@
 
 #include <caf/test/dsl.hpp>
 
+#include <algorithm>
+
 using namespace actorchat;
 using actorchat::test::fake_member;
 using actorchat::test::member;
@@ -14,6 +16,7 @@ using actorchat::test::field;
 using actorchat::test::member_log;
 using actorchat::test::of_type;
 using actorchat::test::seqs;
+using actorchat::test::type_of;
 
 namespace {
 
@@ -772,6 +775,51 @@ CAF_TEST(an unexpected message does not kill the room) {
   sched.run();
   say(a, "ana", "alive");
   CAF_CHECK_EQUAL(a.messages().size(), 1u);
+}
+
+
+CAF_TEST(members with a connection get batches straight from the room and one hand off per lane) {
+  start_room();
+  int lane = 0; // any address: the lane's identity
+  auto on_lane1 = std::make_shared<test::lane_connection>(&lane);
+  auto on_lane2 = std::make_shared<test::lane_connection>(&lane);
+  auto alone = std::make_shared<test::lane_connection>(nullptr);
+  auto join_with = [&](const std::string& nick, std::shared_ptr<connection> conn) {
+    auto m = make_member(64, true);
+    m.credit->set_sink(conn);
+    join_request req;
+    req.nick = nick;
+    self->send(room, register_atom::value, m.handle, m.credit, req);
+    sched.run();
+    return m;
+  };
+  auto a = join_with("ana", on_lane1);
+  auto b = join_with("bob", on_lane2);
+  auto c = join_with("cy", alone);
+  auto d = join("dee"); // no connection: through its actor, as before
+  say(d, "dee", "hi");
+  for (auto* conn : {on_lane1.get(), on_lane2.get(), alone.get()}) {
+    // joined (and presence) first, then the message, each once.
+    CAF_REQUIRE(!conn->sent.empty());
+    CAF_CHECK_EQUAL(type_of(conn->sent.front()), "joined");
+    auto msgs = of_type(conn->sent, "message");
+    CAF_REQUIRE_EQUAL(msgs.size(), 1u);
+    CAF_CHECK_EQUAL(field(msgs[0], "text"), "hi");
+  }
+  for (auto* m : {&a, &b, &c})
+    CAF_CHECK_EQUAL(m->log->received.size(), 0u); // nothing went through the actors
+  CAF_REQUIRE_EQUAL(d.messages().size(), 1u);
+  // The two on one lane got the message's batch in one hand-off made through one of them; the
+  // lone one got it by send().
+  auto groups = on_lane1->group_sizes;
+  groups.insert(groups.end(), on_lane2->group_sizes.begin(), on_lane2->group_sizes.end());
+  CAF_CHECK(std::find(groups.begin(), groups.end(), 2u) != groups.end());
+  CAF_CHECK(on_lane1->taken_on_lane > 0 && on_lane2->taken_on_lane > 0);
+  CAF_CHECK_EQUAL(alone->taken_on_lane, 0u);
+  // A connection that is gone: the room falls back to the member's actor.
+  auto e = join_with("eve", std::make_shared<test::lane_connection>(&lane)); // dies at once
+  say(d, "dee", "again");
+  CAF_CHECK_EQUAL(e.messages().size(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
