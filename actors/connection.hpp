@@ -1,8 +1,9 @@
-// connection: what a client actor needs from its network connection, and nothing more.
+// connection: what client actors and rooms need from a network connection, and nothing more.
 //
 // net/websocket_session implements it; unit tests implement it with a fake. actors/ never
-// includes net/ or Beast. Client actors and rooms (fanout, below) call it. Every member function is thread-safe: client actors call them from CAF
-// worker threads, and the implementation only posts the work onto the connection's own strand.
+// includes net/ or Beast. Client actors and rooms (fanout, below) call it. Every member function
+// is thread-safe: they are called from CAF worker threads, and the implementation only posts the
+// work onto the connection's own executor (take_on_lane excepted: see there).
 #pragma once
 
 #include "actors/credit.hpp"
