@@ -534,7 +534,7 @@ void drain_deferred(client_pointer self) {
 
 } // namespace
 
-client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection> conn,
+client_actor::behavior_type client(client_pointer self, connection_ref conn,
                                    credit_ptr credit, window_ptr window, std::string nick,
                                    client_services services, client_settings_ptr settings,
                                    bool autojoin) {

@@ -61,7 +61,7 @@ struct filtered_say {
 struct client_state {
   static inline const char* name = "client";
 
-  std::weak_ptr<connection> conn;
+  connection_ref conn;                   ///< its connection, behind the server's gate
   credit_ptr credit;
   window_ptr window;                     ///< frames read and not yet handled (may be null)
   rate_limit limiter{0, 1};
@@ -84,12 +84,12 @@ using client_pointer = client_actor::stateful_pointer<client_state>;
 /// Greets `conn` (welcome), joins "lobby" if `autojoin`, and serves `conn` under `nick`.
 /// Each inbound frame is released from `window` once handled: at once for most commands, when
 /// the room acknowledges it for a say. `window` may be null (nothing to release).
-client_actor::behavior_type client(client_pointer self, std::weak_ptr<connection> conn,
+client_actor::behavior_type client(client_pointer self, connection_ref conn,
                                    credit_ptr credit, window_ptr window, std::string nick,
                                    client_services services, client_settings_ptr settings,
                                    bool autojoin);
 
-inline client_actor spawn_client(caf::actor_system& sys, std::weak_ptr<connection> conn,
+inline client_actor spawn_client(caf::actor_system& sys, connection_ref conn,
                                  credit_ptr credit, window_ptr window, std::string nick,
                                  client_services services, client_settings_ptr settings,
                                  bool autojoin) {

@@ -6,6 +6,7 @@
 // work onto the connection's own executor (take_on_lane excepted: see there).
 #pragma once
 
+#include "actors/connection_ref.hpp"
 #include "actors/credit.hpp"
 #include "actors/types.hpp"
 
@@ -75,9 +76,19 @@ public:
   /// Takes the member whose send credit is `credit`; false if it has no connection (then the
   /// caller sends the batch to its actor).
   bool add(const send_credit& credit) {
-    auto c = credit.sink().lock();
-    if (!c)
-      return false;
+    const auto& ref = credit.sink();
+    // One pass through the gate for the whole broadcast (connection_ref.hpp): every member
+    // of a server shares its gate. A member behind another gate takes its batch alone.
+    if (!entered_) {
+      pass_ = connection_gate::pass{ref.gate()};
+      entered_ = true;
+    }
+    auto c = ref.lock_within(pass_);
+    if (!c) {
+      if (pass_.gate() == ref.gate())
+        return false;
+      return direct(credit, batch_);
+    }
     auto lane = c->lane();
     if (!lane) {
       c->send(batch_);
@@ -92,13 +103,15 @@ public:
     return true;
   }
 
-  /// Hands the batch to the groups (the destructor does it too).
+  /// Hands the batch to the groups (the destructor does it too), then leaves the gate.
   void finish() {
     for (auto& g : groups_) {
       auto first = g.second.front();
       first->send_all(std::move(g.second), batch_);
     }
     groups_.clear();
+    pass_.release();
+    entered_ = false;
   }
 
   /// One batch to one member: true if it went straight to its connection.
@@ -112,6 +125,8 @@ public:
 
 private:
   payload_batch batch_;
+  connection_gate::pass pass_;
+  bool entered_ = false;
   std::vector<std::pair<const void*, std::vector<std::shared_ptr<connection>>>> groups_;
 };
 

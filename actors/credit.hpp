@@ -11,13 +11,13 @@
 // reading its socket, so TCP slows the sender down (see websocket_session.cpp).
 #pragma once
 
+#include "actors/connection_ref.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 
 namespace actorchat {
-
-class connection;
 
 class send_credit {
 public:
@@ -66,14 +66,14 @@ public:
   /// The connection whose send queue this credit bounds: set once by the connection before the
   /// credit is handed to anyone (net/websocket_session.cpp); rooms deliver straight to it
   /// (actors/connection.hpp, fanout). Empty for members without one (bots, test fakes).
-  void set_sink(std::weak_ptr<connection> c) noexcept { sink_ = std::move(c); }
-  const std::weak_ptr<connection>& sink() const noexcept { return sink_; }
+  void set_sink(connection_ref c) noexcept { sink_ = std::move(c); }
+  const connection_ref& sink() const noexcept { return sink_; }
 
 private:
   std::atomic<uint32_t> in_flight_{0};
   std::atomic<uint64_t> released_{0};
   const uint32_t limit_;
-  std::weak_ptr<connection> sink_;
+  connection_ref sink_;
 };
 
 using credit_ptr = std::shared_ptr<send_credit>;

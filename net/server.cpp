@@ -189,6 +189,9 @@ int server::run() {
   d.ioc.run();
   for (auto& t : threads)
     t.join();
+  // Actors still run: from here on none may lock a session (and post to, or destroy it on a
+  // CAF thread) while ~io_context destroys what is queued (actors/connection_ref.hpp).
+  d.ctx->gate->close();
   log::info("shutdown_network_done", "clients_left=" + std::to_string(d.ctx->sessions.size()));
   return 0;
 }

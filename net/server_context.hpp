@@ -44,6 +44,9 @@ struct server_context {
   admission admit;                           ///< connection caps (checked at accept)
   origin_policy origins;                     ///< chat.allowed-origins, require-origin
   metrics_ptr metrics;                       ///< never null
+  /// What actors lock sessions through; closed by server before its io_context goes
+  /// (actors/connection_ref.hpp).
+  gate_ptr gate = std::make_shared<connection_gate>();
 };
 
 /// What a listener serves: the chat (web-root, /ws, /healthz and, unless it moved, /metrics),

@@ -172,13 +172,14 @@ private:
     credit_ = std::make_shared<send_credit>(cfg.send_queue);
     window_ = std::make_shared<receive_window>(static_cast<uint32_t>(cfg.max_frames_in_flight));
     auto self = this->shared_from_this();
-    credit_->set_sink(std::weak_ptr<connection>{self});
+    connection_ref ref{std::weak_ptr<connection>{self}, ctx_->gate};
+    credit_->set_sink(ref);
     ctx_->sessions.add(self);
     registered_ = true;
     ctx_->metrics->connections_opened.inc();
     ctx_->metrics->connections.add(1);
-    actor_ = spawn_client(ctx_->sys, std::weak_ptr<connection>{self}, credit_, window_, nick_,
-                          ctx_->services, ctx_->client_settings, autojoin_);
+    actor_ = spawn_client(ctx_->sys, std::move(ref), credit_, window_, nick_, ctx_->services,
+                          ctx_->client_settings, autojoin_);
     log::info("connect", "peer=" + peer_ + " nick=" + nick_);
     last_ping_at_ = clock::now();
     schedule(last_ping_at_ + cfg.ping_interval);

@@ -1,10 +1,14 @@
 #define CAF_SUITE credit
+#include "actors/connection.hpp"
 #include "actors/credit.hpp"
 #include "actors/rate_limit.hpp"
 
 #include <caf/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <thread>
 #include <vector>
 
 using actorchat::rate_limit;
@@ -145,4 +149,86 @@ CAF_TEST(rate zero means no limit) {
   rate_limit r{0, 0};
   for (int i = 0; i < 10000; ++i)
     CAF_CHECK(r.take(at_ms(1)) == rate_limit::verdict::allow);
+}
+
+// -- the connection gate (actors/connection_ref.hpp) -----------------------------------------
+
+namespace {
+
+/// Counts what reaches it; enough to see whether a lock through the gate got through.
+class counting_connection : public actorchat::connection {
+public:
+  void send(actorchat::payload_batch) override { ++sends; }
+  void close(actorchat::close_code, std::string) override {}
+  void resume_reading() override {}
+  int sends = 0;
+};
+
+actorchat::payload_batch one_payload() {
+  return std::make_shared<const std::vector<actorchat::payload>>(1, actorchat::payload{});
+}
+
+} // namespace
+
+CAF_TEST(a connection behind an open gate can be locked and not after the gate closed) {
+  auto gate = std::make_shared<actorchat::connection_gate>();
+  auto conn = std::make_shared<counting_connection>();
+  actorchat::connection_ref ref{std::weak_ptr<actorchat::connection>{conn}, gate};
+  if (auto c = ref.lock())
+    c->send(one_payload());
+  CAF_CHECK_EQUAL(conn->sends, 1);
+  gate->close();
+  CAF_CHECK(!ref.lock());
+  send_credit credit{4};
+  credit.set_sink(ref);
+  CAF_CHECK(!actorchat::fanout::direct(credit, one_payload()));
+  actorchat::fanout out{one_payload()};
+  CAF_CHECK(!out.add(credit)); // the room then sends it to the actor, whose lock fails too
+  out.finish();
+  CAF_CHECK_EQUAL(conn->sends, 1);
+}
+
+CAF_TEST(closing the gate waits for the connection in use and keeps no reference) {
+  auto gate = std::make_shared<actorchat::connection_gate>();
+  auto conn = std::make_shared<counting_connection>();
+  std::weak_ptr<actorchat::connection> watch{conn};
+  actorchat::connection_ref ref{watch, gate};
+  auto use = ref.lock();
+  CAF_REQUIRE(static_cast<bool>(use));
+  std::atomic<bool> closed{false};
+  std::thread closer{[&] {
+    gate->close();
+    closed = true;
+  }};
+  while (!gate->closed()) // bounded: the closer sets it first thing
+    std::this_thread::yield();
+  // The closer cannot return while `use` holds the gate, whatever the scheduling.
+  CAF_CHECK(!closed.load());
+  conn.reset(); // the network side lets go; `use` now holds the last reference
+  use = {};     // drops the connection, then leaves the gate
+  closer.join();
+  CAF_CHECK(closed.load());
+  CAF_CHECK(watch.expired());
+  CAF_CHECK(!ref.lock());
+}
+
+CAF_TEST(a fanout passes the gate once for all members and leaves it when done) {
+  auto gate = std::make_shared<actorchat::connection_gate>();
+  std::vector<std::shared_ptr<counting_connection>> conns;
+  std::vector<std::unique_ptr<send_credit>> credits;
+  for (int i = 0; i < 3; ++i) {
+    conns.push_back(std::make_shared<counting_connection>());
+    credits.push_back(std::make_unique<send_credit>(4));
+    credits.back()->set_sink(
+      actorchat::connection_ref{std::weak_ptr<actorchat::connection>{conns.back()}, gate});
+  }
+  {
+    actorchat::fanout out{one_payload()};
+    for (auto& c : credits)
+      CAF_CHECK(out.add(*c));
+  }
+  for (auto& c : conns)
+    CAF_CHECK_EQUAL(c->sends, 1);
+  gate->close(); // returns at once: the fanout left the gate
+  CAF_CHECK(gate->closed());
 }
