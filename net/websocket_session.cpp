@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <type_traits>
 #include <vector>
 
 namespace actorchat::netio {
@@ -87,7 +88,8 @@ public:
   void run(request req) {
     auto& cfg = ctx_->cfg;
     // The HTTP layer's deadline is done; the WebSocket layer has its own timers.
-    beast::get_lowest_layer(ws_).expires_never();
+    if constexpr (!std::is_same_v<Stream, tcp::socket>)
+      beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout opt{};
     opt.handshake_timeout = cfg.handshake_timeout; // also bounds the closing handshake
     opt.idle_timeout = websocket::stream_base::none(); // keepalive is ours: see on_tick
@@ -147,9 +149,17 @@ public:
   }
 
 private:
+  /// The TCP socket under the WebSocket (and TLS) layers.
+  tcp::socket& socket() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>)
+      return ws_.next_layer();
+    else
+      return beast::get_lowest_layer(ws_).socket();
+  }
+
   std::string endpoint_string() {
     beast::error_code ec;
-    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    auto ep = socket().remote_endpoint(ec);
     return ec ? std::string{"?"} : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
@@ -339,8 +349,8 @@ private:
   /// Tears the TCP connection down without a closing handshake (peer unresponsive or gone).
   void abort_connection() {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
     // A pending read completes with an error and ends the session; without one, end it here.
     if (!reading_)
       finish(asio::error::connection_aborted);
@@ -519,7 +529,10 @@ void start(Stream&& stream, request&& req, bool autojoin, context_ptr&& ctx,
 
 void run_websocket_session(plain_stream stream, request req, bool autojoin, context_ptr ctx,
                            admission::ticket ticket) {
-  start(std::move(stream), std::move(req), autojoin, std::move(ctx), std::move(ticket));
+  // Past the upgrade the plain socket alone: the WebSocket layer keeps its own deadlines, and
+  // basic_stream's timers and per-operation wrapper would cost memory and time on every
+  // connection and write (docs/BENCHMARKS.md).
+  start(stream.release_socket(), std::move(req), autojoin, std::move(ctx), std::move(ticket));
 }
 
 void run_websocket_session(tls_stream stream, request req, bool autojoin, context_ptr ctx,
