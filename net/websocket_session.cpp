@@ -21,6 +21,12 @@ using clock = std::chrono::steady_clock;
 constexpr size_t max_frame_bytes = 64 * 1024;
 constexpr size_t max_frame_payloads = 256;
 
+/// Reading: the first read of a message appends at most first_read_bytes to the read buffer
+/// (most chat frames fit); a buffer grown past max_kept_read_buffer is freed once its message
+/// is handled.
+constexpr size_t first_read_bytes = 256;
+constexpr size_t max_kept_read_buffer = 4096;
+
 /// Write buffers between writes: each Asio thread keeps up to this many for its connections'
 /// next writes, so that a write allocates nothing and an idle connection holds no buffer.
 constexpr size_t spare_write_buffers = 64;
@@ -209,8 +215,13 @@ private:
     if (close_requested_ || finished_)
       return;
     reading_ = true;
-    ws_.async_read(read_buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                           this->shared_from_this()));
+    // A message's first read prepares first_read_bytes only, so that an idle connection's
+    // pending read holds that much rather than Beast's 1.5 KB (docs/BENCHMARKS.md, memory);
+    // the rest of a longer message is read on into the same buffer (on_read).
+    auto limit = read_buffer_.size() == 0 ? first_read_bytes : max_frame_bytes;
+    ws_.async_read_some(read_buffer_, limit,
+                        beast::bind_front_handler(&websocket_session::on_read,
+                                                  this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, size_t) {
@@ -220,8 +231,13 @@ private:
       return;
     }
     heard_from_peer();
+    if (!ws_.is_message_done()) {
+      do_read();
+      return;
+    }
     auto data = read_buffer_.data();
     std::string_view text{static_cast<const char*>(data.data()), data.size()};
+    bool paused = false;
     if (!ws_.got_text()) {
       start_close(close_code::unsupported, "binary frames are not supported; send text");
     } else if (!valid_utf8(text)) {
@@ -230,13 +246,15 @@ private:
       caf::anon_send(actor_, inbound_atom::value, std::string{text});
       // Flow control: with max-frames-in-flight frames unhandled, stop reading this socket
       // until the client actor has handled some (resume_reading); TCP pushes back meanwhile.
-      if (!window_->take() && window_->pause()) {
-        read_buffer_.consume(read_buffer_.size());
-        reading_paused_ = true;
-        return;
-      }
+      paused = !window_->take() && window_->pause();
     }
     read_buffer_.consume(read_buffer_.size());
+    if (read_buffer_.capacity() > max_kept_read_buffer)
+      read_buffer_.shrink_to_fit(); // a long message's buffer does not stay with the connection
+    if (paused) {
+      reading_paused_ = true;
+      return;
+    }
     do_read();
   }
 

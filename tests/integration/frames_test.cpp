@@ -159,4 +159,20 @@ CAF_TEST(a ping is answered with a pong carrying its payload) {
   CAF_CHECK(got.has_value());
 }
 
+CAF_TEST(a message in fragments with a ping between them arrives whole) {
+  // The session reads a message's first 256 bytes, then the rest into the same buffer
+  // (net/websocket_session.cpp, do_read): 900 bytes in three fragments, a ping after the first.
+  start();
+  raw_tcp conn;
+  CAF_REQUIRE(conn.connect(port(), io_timeout) && raw_ws_upgrade(conn, port(), io_timeout));
+  auto a = std::string(300, 'A'), b = std::string(300, 'B'), c = std::string(300, 'C');
+  CAF_REQUIRE(conn.write_all(raw_ws_frame(0x01, a) + raw_ws_frame(0x89, "mid") +
+                               raw_ws_frame(0x00, b) + raw_ws_frame(0x80, c),
+                             io_timeout));
+  auto got = conn.read_through(a + b + c, 64 * 1024, io_timeout);
+  CAF_REQUIRE(got.has_value());
+  CAF_CHECK(got->find("\x8A\x03" "mid") != std::string::npos);
+  require_still_serving(port());
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
