@@ -534,10 +534,16 @@ void drain_deferred(client_pointer self) {
 
 } // namespace
 
+payload welcome_for(const client_settings& settings, const std::string& nick) {
+  static const std::vector<command_help> no_commands;
+  return encode_welcome(settings.info, nick, {},
+                        settings.behaviours ? settings.behaviours->help : no_commands);
+}
+
 client_actor::behavior_type client(client_pointer self, connection_ref conn,
                                    credit_ptr credit, window_ptr window, std::string nick,
                                    client_services services, client_settings_ptr settings,
-                                   bool autojoin) {
+                                   bool autojoin, bool greet) {
   install_quiet_handlers(self);
   auto& st = self->state;
   st.conn = std::move(conn);
@@ -548,10 +554,8 @@ client_actor::behavior_type client(client_pointer self, connection_ref conn,
   st.settings = std::move(settings);
   st.limiter = rate_limit{st.settings->rate_limit, st.settings->rate_burst};
   // The welcome goes first, before any room's reply.
-  static const std::vector<command_help> no_commands;
-  reply(self, encode_welcome(st.settings->info, st.nick, {},
-                             st.settings->behaviours ? st.settings->behaviours->help
-                                                     : no_commands));
+  if (greet)
+    reply(self, welcome_for(*st.settings, st.nick));
   if (autojoin) {
     command lobby;
     lobby.type = command_type::join;

@@ -81,20 +81,25 @@ struct client_state {
 
 using client_pointer = client_actor::stateful_pointer<client_state>;
 
-/// Greets `conn` (welcome), joins "lobby" if `autojoin`, and serves `conn` under `nick`.
-/// Each inbound frame is released from `window` once handled: at once for most commands, when
-/// the room acknowledges it for a say. `window` may be null (nothing to release).
+/// The first frame every client gets: its nick, the server's limits and the slash-commands.
+payload welcome_for(const client_settings& settings, const std::string& nick);
+
+/// Greets `conn` (welcome_for) if `greet`, joins "lobby" if `autojoin`, and serves `conn` under
+/// `nick`. Each inbound frame is released from `window` once handled: at once for most
+/// commands, when the room acknowledges it for a say. `window` may be null (nothing to release).
 client_actor::behavior_type client(client_pointer self, connection_ref conn,
                                    credit_ptr credit, window_ptr window, std::string nick,
                                    client_services services, client_settings_ptr settings,
-                                   bool autojoin);
+                                   bool autojoin, bool greet);
 
+/// Spawns client() for `conn`; `greet`: the actor sends the welcome (false when the connection
+/// has queued welcome_for() itself, as net/websocket_session.cpp does).
 inline client_actor spawn_client(caf::actor_system& sys, connection_ref conn,
                                  credit_ptr credit, window_ptr window, std::string nick,
                                  client_services services, client_settings_ptr settings,
-                                 bool autojoin) {
+                                 bool autojoin, bool greet = true) {
   return sys.spawn(client, std::move(conn), std::move(credit), std::move(window),
-                   std::move(nick), std::move(services), std::move(settings), autojoin);
+                   std::move(nick), std::move(services), std::move(settings), autojoin, greet);
 }
 
 } // namespace actorchat

@@ -188,14 +188,19 @@ private:
     credit_ = std::make_shared<send_credit>(cfg.send_queue);
     window_ = std::make_shared<receive_window>(static_cast<uint32_t>(cfg.max_frames_in_flight));
     auto self = this->shared_from_this();
-    connection_ref ref{std::weak_ptr<connection>{self}, ctx_->gate};
-    credit_->set_sink(ref);
+    credit_->set_sink(connection_ref{std::weak_ptr<connection>{self}, ctx_->gate});
     ctx_->sessions.add(self);
     registered_ = true;
     ctx_->metrics->connections_opened.inc();
     ctx_->metrics->connections.add(1);
-    actor_ = spawn_client(ctx_->sys, std::move(ref), credit_, window_, nick_, ctx_->services,
-                          ctx_->client_settings, autojoin_);
+    // The welcome goes first, from here rather than from the client actor: a connection that
+    // joins no room gets its actor only with its first frame (spawn_actor), and until then
+    // costs no actor's memory (docs/BENCHMARKS.md, memory per connection).
+    credit_->force_acquire(1);
+    enqueue(std::make_shared<const std::vector<payload>>(
+      1, welcome_for(*ctx_->client_settings, nick_)));
+    if (autojoin_)
+      spawn_actor();
     log::info("connect", "peer=" + peer_ + " nick=" + nick_);
     last_ping_at_ = clock::now();
     schedule(last_ping_at_ + cfg.ping_interval);
@@ -204,6 +209,17 @@ private:
     // this session: close it here (the registry's mutex orders the two, so one of them sees it).
     if (ctx_->draining)
       start_close(close_code::going_away, "server shutting down");
+  }
+
+  /// Spawns the client actor that serves this connection (at the upgrade with autojoin, else
+  /// at the first frame); false if the session has ended.
+  bool spawn_actor() {
+    if (finished_)
+      return false;
+    connection_ref ref{std::weak_ptr<connection>{this->shared_from_this()}, ctx_->gate};
+    actor_ = spawn_client(ctx_->sys, std::move(ref), credit_, window_, nick_, ctx_->services,
+                          ctx_->client_settings, autojoin_, false);
+    return true;
   }
 
   // -- reading (the one reader) -------------------------------------------------------------
@@ -242,7 +258,7 @@ private:
       start_close(close_code::unsupported, "binary frames are not supported; send text");
     } else if (!valid_utf8(text)) {
       start_close(close_code::bad_payload, "text is not valid UTF-8");
-    } else if (!close_requested_ && actor_) {
+    } else if (!close_requested_ && (actor_ || spawn_actor())) {
       caf::anon_send(actor_, inbound_atom::value, std::string{text});
       // Flow control: with max-frames-in-flight frames unhandled, stop reading this socket
       // until the client actor has handled some (resume_reading); TCP pushes back meanwhile.
