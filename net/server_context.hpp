@@ -9,6 +9,7 @@
 #include "config/chat_config.hpp"
 #include "net/admission.hpp"
 #include "net/http_rules.hpp"
+#include "net/lane_inbox.hpp"
 #include "net/session_registry.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -47,6 +48,9 @@ struct server_context {
   /// What actors lock sessions through; closed by server before its io_context goes
   /// (actors/connection_ref.hpp).
   gate_ptr gate = std::make_shared<connection_gate>();
+  /// With one Asio thread (io-threads = 1): what actors hand its sessions waits here
+  /// (net/lane_inbox.hpp). Null with more threads: each session takes its own posts.
+  std::shared_ptr<lane_inbox> inbox;
 };
 
 /// What a listener serves: the chat (web-root, /ws, /healthz and, unless it moved, /metrics),

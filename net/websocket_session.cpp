@@ -78,6 +78,7 @@ std::string clip_reason(std::string reason) {
 /// actor; the actor holds only a weak pointer back (no reference cycle).
 template <class Stream>
 class websocket_session : public connection,
+                          public lane_inbox::writer,
                           public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
   websocket_session(Stream&& stream, bool autojoin, context_ptr ctx, admission::ticket ticket)
@@ -118,26 +119,23 @@ public:
   // -- connection interface (called from CAF threads) --------------------------------------
 
   void send(payload_batch batch) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), b = std::move(batch)] {
-      self->enqueue(b);
-    });
+    on_own_thread([self = this->shared_from_this(), b = std::move(batch)] { self->enqueue(b); });
   }
 
   void close(close_code code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code,
-                                    r = std::move(reason)]() mutable {
+    on_own_thread([self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
       self->start_close(code, std::move(r));
     });
   }
 
   /// With one Asio thread every session is on it (no strands, see listener.cpp): a room's batch
-  /// for all of them is one post (send_all) instead of one post per session.
+  /// for all of them is one hand-off (send_all) instead of one per session.
   const void* lane() const noexcept override {
     return ctx_->cfg.io_threads == 1 ? ctx_.get() : nullptr;
   }
 
   void send_all(std::vector<std::shared_ptr<connection>> group, payload_batch batch) override {
-    asio::post(ws_.get_executor(), [g = std::move(group), b = std::move(batch)] {
+    on_own_thread([g = std::move(group), b = std::move(batch)] {
       for (auto& c : g)
         c->take_on_lane(b);
     });
@@ -146,7 +144,7 @@ public:
   void take_on_lane(const payload_batch& batch) override { enqueue(batch); }
 
   void resume_reading() override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+    on_own_thread([self = this->shared_from_this()] {
       if (self->reading_paused_ && !self->finished_ && !self->close_requested_) {
         self->reading_paused_ = false;
         self->do_read();
@@ -154,7 +152,23 @@ public:
     });
   }
 
+  /// lane_inbox::writer: the inbox has run; write what it queued.
+  void write_deferred() override {
+    write_deferred_ = false;
+    do_write();
+  }
+
 private:
+  /// Runs `f` on this session's thread: through the server's lane_inbox with one Asio thread
+  /// (in order with everything else actors hand over), else as a post to the session's strand.
+  template <class F>
+  void on_own_thread(F&& f) {
+    if (ctx_->inbox)
+      ctx_->inbox->push(std::forward<F>(f));
+    else
+      asio::post(ws_.get_executor(), std::forward<F>(f));
+  }
+
   /// The TCP socket under the WebSocket (and TLS) layers.
   tcp::socket& socket() {
     if constexpr (std::is_same_v<Stream, tcp::socket>)
@@ -283,8 +297,15 @@ private:
     }
     queue_.insert(queue_.end(), batch->begin(), batch->end());
     count_queue();
-    if (writing_ == 0)
-      do_write();
+    if (writing_ > 0 || write_deferred_)
+      return;
+    if (ctx_->inbox && ctx_->inbox->running()) {
+      // More batches may follow in this run of the inbox: write once, after them.
+      write_deferred_ = true;
+      ctx_->inbox->defer_write(this->shared_from_this());
+      return;
+    }
+    do_write();
   }
 
   /// Brings the server-wide queued-objects gauge up to date with this queue's length.
@@ -531,6 +552,7 @@ private:
   std::vector<payload> queue_;
   std::string write_buffer_; ///< the frame being written: queued payloads joined by '\n'
   size_t writing_ = 0;                        ///< payloads in the write in progress
+  bool write_deferred_ = false;               ///< the lane_inbox calls write_deferred()
   size_t queue_counted_ = 0;                  ///< queue_.size() as counted in metrics
   clock::time_point write_started_;
 
