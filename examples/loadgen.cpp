@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -53,6 +54,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -153,11 +155,69 @@ struct shared_state {
   size_t expected_per_client = 0;
 };
 
+/// Scratch space for reads, one per io_context thread: a connection reads into it only inside
+/// its own handler (synchronously, once async_wait says the socket is readable) and parses it
+/// there, so that an idle connection holds no read buffer and a busy one copies nothing.
+std::vector<char>& read_scratch() {
+  thread_local std::vector<char> scratch(256 * 1024);
+  return scratch;
+}
+
+/// A WebSocket masking key (RFC 6455 5.3: a client masks every frame with a fresh key).
+uint32_t next_mask_key() {
+  thread_local std::mt19937 gen{std::random_device{}()};
+  return static_cast<uint32_t>(gen());
+}
+
+/// A masked client frame: FIN, `opcode`, `payload`.
+std::string client_frame(uint8_t opcode, std::string_view payload) {
+  std::string f;
+  f.reserve(payload.size() + 14);
+  f.push_back(static_cast<char>(0x80 | opcode));
+  auto len = payload.size();
+  if (len < 126) {
+    f.push_back(static_cast<char>(0x80 | len));
+  } else if (len <= 0xffff) {
+    f.push_back(static_cast<char>(0x80 | 126));
+    f.push_back(static_cast<char>(len >> 8));
+    f.push_back(static_cast<char>(len & 0xff));
+  } else {
+    f.push_back(static_cast<char>(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      f.push_back(static_cast<char>((static_cast<uint64_t>(len) >> shift) & 0xff));
+  }
+  auto key = next_mask_key();
+  char k[4];
+  std::memcpy(k, &key, 4);
+  f.append(k, 4);
+  for (size_t i = 0; i < len; ++i)
+    f.push_back(static_cast<char>(payload[i] ^ k[i % 4]));
+  return f;
+}
+
+/// Parses an unsigned decimal at `p` (after spaces); false if there is none.
+template <class T>
+bool parse_number(const char*& p, const char* end, T& out) {
+  while (p < end && *p == ' ')
+    ++p;
+  auto [next, ec] = std::from_chars(p, end, out);
+  if (ec != std::errc{})
+    return false;
+  p = next;
+  return true;
+}
+
 /// One client connection; runs on its thread's io_context (no cross-thread access).
+///
+/// It speaks the client side of RFC 6455 itself rather than through Beast's websocket stream:
+/// the upgrade request and response, masked frames out, and the server's frames parsed
+/// straight from what one read returned (text, continuation, ping answered with pong, close).
+/// That keeps the load generator's own CPU per delivery low on the machine it shares with the
+/// server (docs/BENCHMARKS.md, method).
 class conn : public std::enable_shared_from_this<conn> {
 public:
   conn(asio::io_context& ioc, shared_state& st, size_t id, histogram& hist)
-    : ws_(ioc), st_(st), id_(id), hist_(hist) {
+    : sock_(ioc), st_(st), id_(id), hist_(hist) {
   }
 
   bool publisher() const { return id_ < st_.opt.publishers; }
@@ -167,42 +227,40 @@ public:
   /// Connects from `source` (port 0: any) to `ep`; a `slow` connection never reads.
   void start(const tcp::endpoint& ep, const tcp::endpoint& source, bool slow = false) {
     slow_ = slow;
-    auto& sock = beast::get_lowest_layer(ws_).socket();
     beast::error_code ec;
-    sock.open(ep.protocol(), ec);
+    sock_.open(ep.protocol(), ec);
     if (!ec && source.address() != asio::ip::address_v4::loopback())
-      sock.bind(source, ec);
+      sock_.bind(source, ec);
     if (!ec && slow)
-      sock.set_option(asio::socket_base::receive_buffer_size(4096), ec);
+      sock_.set_option(asio::socket_base::receive_buffer_size(4096), ec);
     if (ec)
       return fail();
-    beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+    sock_.async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
       if (ec)
         return self->fail();
-      self->ws_.async_handshake("127.0.0.1", self->st_.opt.path, [self](beast::error_code ec2) {
-        if (ec2)
-          return self->fail();
-        ++self->st_.connected;
-        if (self->st_.opt.plain)
-          self->ready();
-        if (!self->slow_)
-          self->do_read();
-      });
+      beast::error_code ignored;
+      self->sock_.set_option(tcp::no_delay(true), ignored);
+      self->sock_.non_blocking(true, ignored);
+      self->upgrade_request_ = "GET " + self->st_.opt.path
+                               + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                                 "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      asio::async_write(self->sock_, asio::buffer(self->upgrade_request_),
+                        [self](beast::error_code ec2, size_t) {
+                          if (ec2)
+                            return self->fail();
+                          self->read_upgrade();
+                        });
     });
   }
 
   /// Reads what a slow connection left unread until the server closes it; then close_code() is
   /// the close frame's code, or -1 if the connection ended without one.
   void drain_slow() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->buf_.consume(self->buf_.size());
-      if (ec) {
-        self->close_code_ = ec == websocket::error::closed ? self->ws_.reason().code : -1;
-        self->drained_ = true;
-        return;
-      }
-      self->drain_slow();
-    });
+    draining_ = true;
+    consume_carry();
+    if (!ended_)
+      do_read();
   }
   bool drained() const { return drained_; }
   int close_code() const { return close_code_; }
@@ -219,7 +277,7 @@ public:
 
   void close() {
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    sock_.close(ec);
   }
 
 private:
@@ -233,55 +291,160 @@ private:
     }
   }
 
-  void send_next() {
-    // "<tag> <publisher> <n> <send-ns> <padding>"
-    std::string text = st_.run_tag + " " + std::to_string(id_) + " " + std::to_string(sent_) + " "
-                       + std::to_string(now_ns()) + " ";
-    if (text.size() < st_.opt.size)
-      text.append(st_.opt.size - text.size(), 'x');
-    ++sent_;
-    out_.push_back(std::move(text));
-    if (out_.size() == 1)
-      do_write();
-  }
+  // -- the upgrade ---------------------------------------------------------------------------
 
-  void do_write() {
-    ws_.text(true);
-    ws_.async_write(asio::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec,
-                                                                            size_t) {
+  void read_upgrade() {
+    sock_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec)
+        return self->fail();
+      auto& buf = read_scratch();
+      auto n = self->sock_.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block)
+        return self->read_upgrade();
+      if (ec)
+        return self->fail();
+      self->carry_.append(buf.data(), n);
+      auto end = self->carry_.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        if (self->carry_.size() > 16 * 1024)
+          return self->fail();
+        return self->read_upgrade();
+      }
+      if (self->carry_.compare(0, 12, "HTTP/1.1 101") != 0)
+        return self->fail();
+      self->carry_.erase(0, end + 4); // what follows is frames already
+      ++self->st_.connected;
+      if (self->st_.opt.plain)
+        self->ready();
+      if (self->slow_)
         return;
-      self->out_.pop_front();
-      if (!self->out_.empty())
-        self->do_write();
+      self->consume_carry();
+      if (!self->ended_)
+        self->do_read();
     });
   }
+
+  // -- reading -------------------------------------------------------------------------------
 
   void do_read() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    sock_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec)
-        return;
-      self->on_frame();
-      self->do_read();
+        return self->end(-1);
+      self->on_readable();
     });
   }
 
-  void on_frame() {
+  void on_readable() {
+    auto& buf = read_scratch();
+    beast::error_code ec;
+    auto n = sock_.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block)
+      return do_read();
+    if (ec)
+      return end(-1);
+    if (carry_.empty()) {
+      auto used = parse(buf.data(), n);
+      carry_.assign(buf.data() + used, n - used);
+    } else {
+      carry_.append(buf.data(), n);
+      consume_carry();
+    }
+    if (!ended_)
+      do_read();
+  }
+
+  /// Parses the complete frames at the start of carry_ and keeps the rest.
+  void consume_carry() {
+    auto used = parse(carry_.data(), carry_.size());
+    carry_.erase(0, used);
+  }
+
+  /// Handles the complete frames at the start of p[0, n); returns the bytes they took.
+  size_t parse(const char* p, size_t n) {
+    size_t pos = 0;
+    while (!ended_ && n - pos >= 2) {
+      auto b0 = static_cast<uint8_t>(p[pos]);
+      auto b1 = static_cast<uint8_t>(p[pos + 1]);
+      size_t header = 2;
+      uint64_t len = b1 & 0x7f;
+      if (len == 126) {
+        if (n - pos < 4)
+          break;
+        len = (static_cast<uint64_t>(static_cast<uint8_t>(p[pos + 2])) << 8)
+              | static_cast<uint8_t>(p[pos + 3]);
+        header = 4;
+      } else if (len == 127) {
+        if (n - pos < 10)
+          break;
+        len = 0;
+        for (size_t i = 0; i < 8; ++i)
+          len = (len << 8) | static_cast<uint8_t>(p[pos + 2 + i]);
+        header = 10;
+      }
+      if (b1 & 0x80) { // a masked frame from a server breaks RFC 6455: treat it as the end
+        end(-1);
+        return n;
+      }
+      if (n - pos - header < len)
+        break;
+      on_ws_frame(b0, std::string_view{p + pos + header, static_cast<size_t>(len)});
+      pos += header + static_cast<size_t>(len);
+    }
+    return pos;
+  }
+
+  void on_ws_frame(uint8_t b0, std::string_view payload) {
+    bool fin = (b0 & 0x80) != 0;
+    switch (b0 & 0x0f) {
+      case 0x0: // continuation
+      case 0x1: // text
+        if (!fin || !fragments_.empty()) {
+          fragments_.append(payload);
+          if (fin) {
+            on_message(fragments_);
+            fragments_.clear();
+          }
+        } else {
+          on_message(payload);
+        }
+        break;
+      case 0x8: // close
+        end(payload.size() >= 2 ? (static_cast<uint8_t>(payload[0]) << 8)
+                                    | static_cast<uint8_t>(payload[1])
+                                : 1005);
+        break;
+      case 0x9: // ping: answer with a pong carrying its payload
+        queue(client_frame(0xA, payload));
+        break;
+      default: // pong, binary: nothing to do
+        break;
+    }
+  }
+
+  /// The connection is over: `code` is the close frame's code, or -1 without one.
+  void end(int code) {
+    if (ended_)
+      return;
+    ended_ = true;
+    if (draining_) {
+      close_code_ = code;
+      drained_ = true;
+    }
+  }
+
+  void on_message(std::string_view message) {
     ready();
-    auto data = buf_.cdata();
-    std::string_view frame{static_cast<const char*>(data.data()), data.size()};
     if (st_.opt.plain) {
-      on_text(frame); // one message per frame, verbatim
-      buf_.consume(buf_.size());
+      on_text(message); // one message per frame, verbatim
       return;
     }
-    for (size_t pos = 0; pos < frame.size();) {
-      auto nl = frame.find('\n', pos);
-      auto line = frame.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    for (size_t pos = 0; pos < message.size();) {
+      auto nl = message.find('\n', pos);
+      auto line = message.substr(pos, nl == std::string_view::npos ? std::string_view::npos
+                                                                   : nl - pos);
       on_line(line);
-      pos = nl == std::string_view::npos ? frame.size() : nl + 1;
+      pos = nl == std::string_view::npos ? message.size() : nl + 1;
     }
-    buf_.consume(buf_.size());
   }
 
   void on_line(std::string_view line) {
@@ -297,8 +460,9 @@ private:
       return; // history of an earlier run
     unsigned long long pub = 0, n = 0;
     long long sent_at = 0;
-    auto rest = std::string{text.substr(st_.run_tag.size(), 64)};
-    if (std::sscanf(rest.c_str(), " %llu %llu %lld", &pub, &n, &sent_at) != 3)
+    const char* p = text.data() + st_.run_tag.size();
+    const char* end = text.data() + text.size();
+    if (!parse_number(p, end, pub) || !parse_number(p, end, n) || !parse_number(p, end, sent_at))
       return;
     hist_.add((now_ns() - sent_at) / 1000);
     ++received_;
@@ -313,21 +477,54 @@ private:
       ++st_.done_clients;
   }
 
+  // -- writing -------------------------------------------------------------------------------
+
+  void send_next() {
+    // "<tag> <publisher> <n> <send-ns> <padding>"
+    std::string text = st_.run_tag + " " + std::to_string(id_) + " " + std::to_string(sent_) + " "
+                       + std::to_string(now_ns()) + " ";
+    if (text.size() < st_.opt.size)
+      text.append(st_.opt.size - text.size(), 'x');
+    ++sent_;
+    queue(client_frame(0x1, text));
+  }
+
+  void queue(std::string frame) {
+    out_.push_back(std::move(frame));
+    if (out_.size() == 1)
+      do_write();
+  }
+
+  void do_write() {
+    asio::async_write(sock_, asio::buffer(out_.front()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec)
+                          return;
+                        self->out_.pop_front();
+                        if (!self->out_.empty())
+                          self->do_write();
+                      });
+  }
+
 public:
   std::vector<long long> last_n_;
 
 private:
-  websocket::stream<beast::tcp_stream> ws_;
+  tcp::socket sock_;
   shared_state& st_;
   size_t id_;
   histogram& hist_;
-  beast::flat_buffer buf_;
-  std::deque<std::string> out_; // a deque: the string being written never moves
+  std::string upgrade_request_;
+  std::string carry_;     // bytes read past the last complete frame
+  std::string fragments_; // a fragmented message so far
+  std::deque<std::string> out_; // a deque: the frame being written never moves
   size_t sent_ = 0;
   uint64_t received_ = 0;
   uint64_t out_of_order_ = 0;
   bool slow_ = false;
   bool ready_ = false;
+  bool ended_ = false;
+  bool draining_ = false;
   bool drained_ = false;
   int close_code_ = 0;
 };
