@@ -99,6 +99,9 @@ chat_config::chat_config() {
     .add(port, "port,p", "listen port (0 = any free port, printed at start)")
     .add(web_root, "web-root", "directory served over HTTP")
     .add(io_threads, "io-threads", "Asio threads for the network (beside CAF's scheduler)")
+    .add(write_gather, "write-gather",
+         "with io-threads = 1: how long what rooms send waits to be joined by more before "
+         "it is written; 0s: at once")
     .add(tls_cert, "tls-cert", "PEM certificate chain; with tls-key serves https/wss")
     .add(tls_key, "tls-key", "PEM private key for tls-cert")
     .add(history_size, "history-size", "messages a room replays to a newcomer")
@@ -362,6 +365,8 @@ std::vector<std::string> chat_config::validate_values() const {
   positive("shutdown-timeout", shutdown_timeout);
   positive("room-idle-timeout", room_idle_timeout);
   positive("slow-client-timeout", slow_client_timeout);
+  if (write_gather.count() < 0 || write_gather > std::chrono::milliseconds(10))
+    bad("write-gather", "must be between 0s and 10ms, is " + caf::deep_to_string(write_gather));
   if (drain_delay.count() < 0 || drain_delay > std::chrono::minutes(10))
     bad("drain-delay", "must be between 0s and 10min, is " + caf::deep_to_string(drain_delay));
   if (behaviour_timeout.count() <= 0 || behaviour_timeout > std::chrono::minutes(1))
@@ -497,7 +502,7 @@ std::string chat_config::help_text() const {
 std::string chat_config::summary() const {
   std::ostringstream out;
   out << "host=" << host << " port=" << port << " web-root=" << web_root
-      << " io-threads=" << io_threads << " scheduler.max-threads="
+      << " io-threads=" << io_threads << " write-gather=" << caf::deep_to_string(write_gather) << " scheduler.max-threads="
       << caf::get_or(content, "scheduler.max-threads", size_t{0}) << " scheduler.policy="
       << caf::to_string(caf::get_or(content, "scheduler.policy", caf::atom("stealing"))) << " log-level=" << log_level << " tls=" << (tls_cert.empty() ? "off" : "on")
       << " history-size=" << history_size << " send-queue=" << send_queue

@@ -2,16 +2,20 @@
 // (chat.io-threads = 1, the default; see websocket_session::lane()).
 //
 // Everything an actor asks of a session on that thread (a room's batch for many connections, a
-// reply, a close, resume reading) waits here in order, behind at most one post. While that post
-// waits its turn (the thread is busy writing the previous batches), what arrives joins it; when
-// it runs, the sessions first queue every batch it holds and only then write, once each
-// (defer_write/flush): batches that met in the inbox leave in one frame per connection instead
-// of one each (docs/BENCHMARKS.md).
+// reply, a close, resume reading) waits here in order, behind at most one post. The post runs
+// the inbox `gather` (chat.write-gather) after the first push if its last run wrote to at least
+// gather_min_writes connections (a busy room), else at once; until then,
+// and while it waits its turn behind the previous batches' writes, what arrives joins it. When it
+// runs, the sessions first queue every batch it holds and only then write, once each
+// (defer_write/write_deferred): batches that met in the inbox leave in one frame per connection
+// instead of one each, and fewer writes leave the thread time to gather more (docs/BENCHMARKS.md).
 #pragma once
 
 #include "net/beast.hpp"
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -21,6 +25,9 @@ namespace actorchat::netio {
 
 class lane_inbox : public std::enable_shared_from_this<lane_inbox> {
 public:
+  /// A run that wrote to fewer connections than this does not make the next one wait.
+  static constexpr size_t gather_min_writes = 64;
+
   /// Something that writes what it queued while the inbox ran (a session).
   class writer {
   public:
@@ -28,7 +35,11 @@ public:
     virtual void write_deferred() = 0;
   };
 
-  explicit lane_inbox(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+  lane_inbox(asio::any_io_executor ex, std::chrono::nanoseconds gather)
+    : ex_(std::move(ex)), gather_(gather) {
+    if (gather_.count() > 0)
+      timer_.emplace(ex_);
+  }
 
   /// From any thread: runs `f` on the lane's thread, after everything pushed before it.
   void push(std::function<void()> f) {
@@ -39,8 +50,25 @@ public:
       post = !posted_;
       posted_ = true;
     }
-    if (post)
+    if (!post)
+      return;
+    if (!timer_) {
       asio::post(ex_, [self = shared_from_this()] { self->run(); });
+      return;
+    }
+    asio::post(ex_, [self = shared_from_this()] {
+      if (!self->timer_)
+        return; // shut down
+      if (self->last_writes_ < gather_min_writes) {
+        self->run(); // few connections to write: gathering would only add latency
+        return;
+      }
+      self->timer_->expires_after(self->gather_);
+      self->timer_->async_wait([self](const boost::system::error_code& ec) {
+        if (!ec)
+          self->run();
+      });
+    });
   }
 
   /// On the lane's thread: true while the inbox runs; a writer then calls defer_write instead
@@ -50,12 +78,16 @@ public:
   /// On the lane's thread, while running(): `w` writes once the inbox has run everything.
   void defer_write(std::shared_ptr<writer> w) { deferred_.push_back(std::move(w)); }
 
-  /// Drops what was pushed and never ran; once no thread pushes any more (the server closed
-  /// its connection_gate), before the io_context goes.
-  void discard() {
+  /// Drops what was pushed and never ran, and the timer; once the lane's thread has stopped and
+  /// no other pushes any more (the server closed its connection_gate), before the io_context
+  /// goes: what the inbox holds belongs to that io_context.
+  void shutdown() {
     std::vector<std::function<void()>> dropped;
-    std::lock_guard<std::mutex> guard{mutex_};
-    dropped.swap(pending_);
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      dropped.swap(pending_);
+    }
+    timer_.reset();
   }
 
 private:
@@ -70,12 +102,15 @@ private:
       f();
     running_ = false;
     taken_.clear();
+    last_writes_ = deferred_.size();
     for (auto& w : deferred_)
       w->write_deferred();
     deferred_.clear();
   }
 
   asio::any_io_executor ex_;
+  std::chrono::nanoseconds gather_;
+  std::optional<asio::steady_timer> timer_; ///< the lane's thread only (and shutdown)
   std::mutex mutex_;
   std::vector<std::function<void()>> pending_; ///< guarded by mutex_
   bool posted_ = false;                        ///< guarded by mutex_: a run() is queued
@@ -83,6 +118,7 @@ private:
   std::vector<std::function<void()>> taken_;
   std::vector<std::shared_ptr<writer>> deferred_;
   bool running_ = false;
+  size_t last_writes_ = 0; ///< connections the last run wrote to
 };
 
 } // namespace actorchat::netio

@@ -24,7 +24,7 @@ struct server::impl {
     ctx->client_settings = std::move(settings);
     ctx->metrics = counters ? std::move(counters) : std::make_shared<metrics>();
     if (cfg.io_threads == 1)
-      ctx->inbox = std::make_shared<lane_inbox>(ioc.get_executor());
+      ctx->inbox = std::make_shared<lane_inbox>(ioc.get_executor(), cfg.write_gather);
   }
 
   const chat_config& cfg;
@@ -194,10 +194,10 @@ int server::run() {
   // Actors still run: from here on none may lock a session (and post to, or destroy it on a
   // CAF thread) while ~io_context destroys what is queued (actors/connection_ref.hpp).
   d.ctx->gate->close();
-  // What actors handed over and the thread never ran holds sessions: they go now, while the
-  // io_context they belong to still exists.
+  // What actors handed over and the thread never ran holds sessions, and the inbox has a timer:
+  // they go now, while the io_context they belong to still exists.
   if (d.ctx->inbox)
-    d.ctx->inbox->discard();
+    d.ctx->inbox->shutdown();
   log::info("shutdown_network_done", "clients_left=" + std::to_string(d.ctx->sessions.size()));
   return 0;
 }
