@@ -113,6 +113,13 @@ FRAMES = {
     # Beast 1.81 reads this as a text message although it ends in an incomplete UTF-8 sequence
     # (the empty final frame skips the check; see fuzz/ws_frames_fuzz.cpp).
     "utf8_truncated": frame(TEXT, b"hello\xc3", fin=False) + frame(CONT, b""),
+    # ... and its checker keeps the incomplete sequence into the next message, which it then reads
+    # although it is one lone continuation byte (found by the fuzzer on 2026-12-04); the server
+    # closes with 1007 at the first message.
+    "utf8_state_carried": frame(TEXT, b"hello\xc3", fin=False) + frame(CONT, b"")
+                          + frame(TEXT, b"\x80"),
+    "long_text_fragments": frame(TEXT, b"A" * 300, fin=False) + frame(PING, b"mid")
+                           + frame(CONT, b"B" * 300, fin=False) + frame(CONT, b"C" * 300),
     "unmasked": bytes([0x81, 0x02]) + b"hi",
     "rsv_bits": frame(TEXT, b"compressed?", rsv=4),
     "close_bad_code": frame(CLOSE, struct.pack("!H", 1005)),
