@@ -101,7 +101,7 @@ chat_config::chat_config() {
     .add(io_threads, "io-threads", "Asio threads for the network (beside CAF's scheduler)")
     .add(write_gather, "write-gather",
          "with io-threads = 1: how long what rooms send waits to be joined by more before "
-         "it is written; 0s: at once")
+         "it is written, after a hand-off to 64 or more connections; 0s: never")
     .add(tls_cert, "tls-cert", "PEM certificate chain; with tls-key serves https/wss")
     .add(tls_key, "tls-key", "PEM private key for tls-cert")
     .add(history_size, "history-size", "messages a room replays to a newcomer")
@@ -502,7 +502,8 @@ std::string chat_config::help_text() const {
 std::string chat_config::summary() const {
   std::ostringstream out;
   out << "host=" << host << " port=" << port << " web-root=" << web_root
-      << " io-threads=" << io_threads << " write-gather=" << caf::deep_to_string(write_gather) << " scheduler.max-threads="
+      << " io-threads=" << io_threads << " write-gather=" << caf::deep_to_string(write_gather)
+      << " scheduler.max-threads="
       << caf::get_or(content, "scheduler.max-threads", size_t{0}) << " scheduler.policy="
       << caf::to_string(caf::get_or(content, "scheduler.policy", caf::atom("stealing"))) << " log-level=" << log_level << " tls=" << (tls_cert.empty() ? "off" : "on")
       << " history-size=" << history_size << " send-queue=" << send_queue

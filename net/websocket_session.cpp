@@ -72,8 +72,9 @@ std::string clip_reason(std::string reason) {
 /// One WebSocket connection.
 ///
 /// Threading: every member is touched only on the session's strand (the executor of its
-/// socket), except send() and close(), which client actors call from CAF threads and which only
-/// post onto the strand. One reader (do_read) and one writer (do_write) per connection; the
+/// socket), except the connection interface (send, close, send_all, resume_reading), which
+/// actors call from CAF threads and which only hands the work over (on_own_thread): through
+/// the server's lane_inbox with one Asio thread, else as a post onto the strand. One reader (do_read) and one writer (do_write) per connection; the
 /// write queue belongs to the session alone. The session holds the strong handle of its client
 /// actor; the actor holds only a weak pointer back (no reference cycle).
 template <class Stream>
@@ -128,11 +129,10 @@ public:
     });
   }
 
-  /// With one Asio thread every session is on it (no strands, see listener.cpp): a room's batch
-  /// for all of them is one hand-off (send_all) instead of one per session.
-  const void* lane() const noexcept override {
-    return ctx_->cfg.io_threads == 1 ? ctx_.get() : nullptr;
-  }
+  /// With one Asio thread every session is on it (no strands, see listener.cpp) and the server
+  /// has its lane_inbox: a room's batch for all of them is one hand-off (send_all) instead of
+  /// one per session. Null (no lane) with more threads.
+  const void* lane() const noexcept override { return ctx_->inbox.get(); }
 
   void send_all(std::vector<std::shared_ptr<connection>> group, payload_batch batch) override {
     on_own_thread([g = std::move(group), b = std::move(batch)] {
