@@ -100,8 +100,9 @@ chat_config::chat_config() {
     .add(web_root, "web-root", "directory served over HTTP")
     .add(io_threads, "io-threads", "Asio threads for the network (beside CAF's scheduler)")
     .add(write_gather, "write-gather",
-         "with io-threads = 1: how long what rooms send waits to be joined by more before "
-         "it is written, after a hand-off to 64 or more connections; 0s: never")
+         "with io-threads = 1: the longest what rooms send waits to be joined by more before "
+         "it is written, after a hand-off to 64 or more connections (it waits as long as "
+         "those writes took); 0s: never")
     .add(tls_cert, "tls-cert", "PEM certificate chain; with tls-key serves https/wss")
     .add(tls_key, "tls-key", "PEM private key for tls-cert")
     .add(history_size, "history-size", "messages a room replays to a newcomer")

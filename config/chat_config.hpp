@@ -37,7 +37,7 @@ public:
   std::string web_root = "web";    ///< Directory served over HTTP (index.html, chat.js, ...).
   size_t io_threads = 1;           ///< Asio threads beside CAF's scheduler.
   /// With one Asio thread: how long batches for it wait to be joined by more (net/lane_inbox).
-  caf::timespan write_gather = std::chrono::microseconds(500);
+  caf::timespan write_gather = std::chrono::milliseconds(3);
   std::string tls_cert;            ///< PEM certificate chain; with tls_key enables https/wss.
   std::string tls_key;             ///< PEM private key for tls_cert.
 

@@ -3,19 +3,42 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace actorchat::netio;
 
 namespace {
 
-/// Records what ran, in order, and when it was asked to write.
+/// Records what ran, in order, and when it was asked to write; takes `takes` to write.
 struct recorder : lane_inbox::writer {
   std::string* log;
-  explicit recorder(std::string* l) : log(l) {}
-  void write_deferred() override { *log += "W"; }
+  std::chrono::milliseconds takes;
+  explicit recorder(std::string* l, std::chrono::milliseconds t = {}) : log(l), takes(t) {}
+  void write_deferred() override {
+    if (takes.count() > 0)
+      std::this_thread::sleep_for(takes);
+    *log += "W";
+  }
 };
+
+/// gather_min_writes writers; the last takes `takes` to write (the sweep takes at least that).
+std::vector<std::shared_ptr<recorder>> busy_writers(std::string& log,
+                                                    std::chrono::milliseconds takes = {}) {
+  std::vector<std::shared_ptr<recorder>> writers;
+  for (size_t i = 0; i + 1 < lane_inbox::gather_min_writes; ++i)
+    writers.push_back(std::make_shared<recorder>(&log));
+  writers.push_back(std::make_shared<recorder>(&log, takes));
+  return writers;
+}
+
+/// Runs `ioc` until `log` has `n` characters; bounded: each step returns within 5 s.
+void run_until(asio::io_context& ioc, const std::string& log, size_t n) {
+  while (log.size() < n && ioc.run_one_for(std::chrono::seconds{5}) > 0) {
+  }
+}
 
 } // namespace
 
@@ -73,18 +96,17 @@ CAF_TEST(shutdown drops what never ran) {
   ioc.poll(); // the queued hand-off finds nothing
 }
 
-/// Makes `inbox`'s next run follow a run that wrote to gather_min_writes connections.
-void busy_run(asio::io_context& ioc, const std::shared_ptr<lane_inbox>& inbox, std::string& log) {
-  std::vector<std::shared_ptr<recorder>> writers;
-  for (size_t i = 0; i < lane_inbox::gather_min_writes; ++i)
-    writers.push_back(std::make_shared<recorder>(&log));
+/// Makes `inbox`'s next run follow a run that wrote to gather_min_writes connections, which
+/// took at least `takes`.
+void busy_run(asio::io_context& ioc, const std::shared_ptr<lane_inbox>& inbox, std::string& log,
+              std::chrono::milliseconds takes = std::chrono::milliseconds{200}) {
+  auto writers = busy_writers(log, takes);
   inbox->push([&] {
     for (auto& w : writers)
       inbox->defer_write(w);
   });
-  // The first run does not wait (no run before it wrote anything); bounded as below.
-  while (log.empty() && ioc.run_one_for(std::chrono::seconds{5}) > 0) {
-  }
+  // The first run does not wait (no run before it wrote anything).
+  run_until(ioc, log, lane_inbox::gather_min_writes);
   CAF_REQUIRE_EQUAL(log.size(), lane_inbox::gather_min_writes);
   log.clear();
   ioc.restart(); // it ran out of work
@@ -99,9 +121,10 @@ CAF_TEST(a run after a small one does not wait for the gather time) {
   CAF_CHECK_EQUAL(log, "a");
 }
 
-CAF_TEST(with a gather time pushes after a busy run wait for the timer and then run together) {
+CAF_TEST(pushes after a busy run wait as long as its writes took and then run together) {
   asio::io_context ioc;
-  auto inbox = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::milliseconds{1});
+  // The cap is far away: the wait is the busy run's writes' 200 ms.
+  auto inbox = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::seconds{60});
   std::string log;
   busy_run(ioc, inbox, log);
   inbox->push([&] { log += "a"; });
@@ -110,10 +133,83 @@ CAF_TEST(with a gather time pushes after a busy run wait for the timer and then 
   inbox->push([&] { log += "b"; }); // joins the waiting hand-off
   ioc.poll();
   CAF_CHECK_EQUAL(log, "");
-  // Bounded: the timer is due in 1 ms; run_one_for returns after at most 5 s.
-  while (log.empty() && ioc.run_one_for(std::chrono::seconds{5}) > 0) {
-  }
+  run_until(ioc, log, 2);
   CAF_CHECK_EQUAL(log, "ab");
+}
+
+CAF_TEST(the wait is as long as the writes of the last busy run took capped at the gather time) {
+  asio::io_context ioc;
+  std::string log;
+  auto capped = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::milliseconds{1});
+  CAF_CHECK_EQUAL(capped->next_wait().count(), 0); // nothing written yet
+  busy_run(ioc, capped, log, std::chrono::milliseconds{100});
+  CAF_CHECK_EQUAL(capped->next_wait(), std::chrono::milliseconds{1});
+  auto uncapped = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::seconds{60});
+  busy_run(ioc, uncapped, log, std::chrono::milliseconds{100});
+  CAF_CHECK_GREATER_OR_EQUAL(uncapped->next_wait(), std::chrono::milliseconds{100});
+  CAF_CHECK_LESS(uncapped->next_wait(), std::chrono::seconds{60});
+  auto never = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::nanoseconds{0});
+  busy_run(ioc, never, log, std::chrono::milliseconds{1});
+  CAF_CHECK_EQUAL(never->next_wait().count(), 0);
+}
+
+CAF_TEST(after a wait that gathered nothing the next runs go at once) {
+  asio::io_context ioc;
+  auto inbox = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::seconds{60});
+  std::string log;
+  busy_run(ioc, inbox, log, std::chrono::milliseconds{50});
+  // One push alone, which writes to many connections again: the wait was wasted.
+  auto writers = busy_writers(log, std::chrono::milliseconds{50});
+  auto busy_push = [&](char c) {
+    inbox->push([&, c] {
+      log += c;
+      for (auto& w : writers)
+        inbox->defer_write(w);
+    });
+  };
+  busy_push('a');
+  run_until(ioc, log, 1 + lane_inbox::gather_min_writes);
+  CAF_REQUIRE_EQUAL(log.size(), 1 + lane_inbox::gather_min_writes);
+  // The next skip_after_wasted runs, each after a busy run, do not wait.
+  for (int i = 0; i < lane_inbox::skip_after_wasted; ++i) {
+    log.clear();
+    ioc.restart();
+    busy_push('b');
+    ioc.poll();
+    CAF_CHECK_EQUAL(log.substr(0, 1), "b");
+  }
+  // Then they wait again.
+  log.clear();
+  ioc.restart();
+  inbox->push([&] { log += "c"; });
+  ioc.poll();
+  CAF_CHECK_EQUAL(log, "");
+  run_until(ioc, log, 1);
+  CAF_CHECK_EQUAL(log, "c");
+}
+
+CAF_TEST(a wait that gathered more than one push keeps the next waiting) {
+  asio::io_context ioc;
+  auto inbox = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::seconds{60});
+  std::string log;
+  busy_run(ioc, inbox, log, std::chrono::milliseconds{50});
+  auto writers = busy_writers(log, std::chrono::milliseconds{50});
+  inbox->push([&] {
+    log += "a";
+    for (auto& w : writers)
+      inbox->defer_write(w);
+  });
+  ioc.poll();
+  inbox->push([&] { log += "b"; });
+  run_until(ioc, log, 2 + lane_inbox::gather_min_writes);
+  CAF_REQUIRE_EQUAL(log.substr(0, 2), "ab");
+  log.clear();
+  ioc.restart();
+  inbox->push([&] { log += "c"; });
+  ioc.poll();
+  CAF_CHECK_EQUAL(log, ""); // waits
+  run_until(ioc, log, 1);
+  CAF_CHECK_EQUAL(log, "c");
 }
 
 CAF_TEST(shutdown with a gather timer pending leaves nothing to run) {
