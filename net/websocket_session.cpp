@@ -27,29 +27,39 @@ constexpr size_t max_frame_payloads = 256;
 constexpr size_t first_read_bytes = 256;
 constexpr size_t max_kept_read_buffer = 4096;
 
-/// Write buffers between writes: each Asio thread keeps up to this many for its connections'
-/// next writes, so that a write allocates nothing and an idle connection holds no buffer.
-constexpr size_t spare_write_buffers = 64;
+/// Write buffers between writes: each Asio thread keeps spare ones, up to spare_write_bytes of
+/// them in all, for its connections' next writes. A sweep over a room of 1000 takes 1000 at
+/// once (their writes complete after it), so a pool of a few dozen made each sweep allocate
+/// and free them again, and glibc gave the freed heap back to the kernel and faulted it in anew:
+/// 12% of the server's CPU at 1000/4 (docs/BENCHMARKS.md). An idle connection holds none.
+constexpr size_t spare_write_bytes = 4 * 1024 * 1024;
 
-std::vector<std::string>& spare_buffers() {
-  thread_local std::vector<std::string> spare;
+struct spare_pool {
+  std::vector<std::string> buffers;
+  size_t bytes = 0; ///< their capacities
+};
+
+spare_pool& spare_buffers() {
+  thread_local spare_pool spare;
   return spare;
 }
 
 std::string take_write_buffer() {
   auto& spare = spare_buffers();
-  if (spare.empty())
+  if (spare.buffers.empty())
     return {};
-  auto b = std::move(spare.back());
-  spare.pop_back();
+  auto b = std::move(spare.buffers.back());
+  spare.buffers.pop_back();
+  spare.bytes -= b.capacity();
   return b;
 }
 
 void give_back_write_buffer(std::string&& b) {
   auto& spare = spare_buffers();
-  if (spare.size() < spare_write_buffers && b.capacity() <= max_frame_bytes + 1024) {
+  if (b.capacity() <= max_frame_bytes + 1024 && spare.bytes + b.capacity() <= spare_write_bytes) {
     b.clear();
-    spare.push_back(std::move(b));
+    spare.bytes += b.capacity();
+    spare.buffers.push_back(std::move(b));
   }
   std::string{}.swap(b);
 }
