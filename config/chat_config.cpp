@@ -98,9 +98,11 @@ chat_config::chat_config() {
     .add(host, "host", "listen address (127.0.0.1 = this machine only; 0.0.0.0 = everyone)")
     .add(port, "port,p", "listen port (0 = any free port, printed at start)")
     .add(web_root, "web-root", "directory served over HTTP")
-    .add(io_threads, "io-threads", "Asio threads for the network (beside CAF's scheduler)")
+    .add(io_threads, "io-threads",
+         "Asio threads for the network (beside CAF's scheduler), each serving its share of "
+         "the connections")
     .add(write_gather, "write-gather",
-         "with io-threads = 1: the longest what rooms send waits to be joined by more before "
+         "on each network thread: the longest what rooms send waits to be joined by more before "
          "it is written, after a hand-off to 64 or more connections (it waits as long as "
          "those writes took); 0s: never")
     .add(tls_cert, "tls-cert", "PEM certificate chain; with tls-key serves https/wss")

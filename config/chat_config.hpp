@@ -35,8 +35,8 @@ public:
   std::string host = "127.0.0.1";  ///< Listen address; "0.0.0.0" or "::" to listen publicly.
   uint16_t port = 8080;            ///< Listen port; 0 picks a free port (printed at start).
   std::string web_root = "web";    ///< Directory served over HTTP (index.html, chat.js, ...).
-  size_t io_threads = 1;           ///< Asio threads beside CAF's scheduler.
-  /// With one Asio thread: how long batches for it wait to be joined by more (net/lane_inbox).
+  size_t io_threads = 1;           ///< Asio threads (lanes) beside CAF's scheduler.
+  /// The longest batches for a lane wait to be joined by more (net/lane_inbox.hpp).
   caf::timespan write_gather = std::chrono::milliseconds(3);
   std::string tls_cert;            ///< PEM certificate chain; with tls_key enables https/wss.
   std::string tls_key;             ///< PEM private key for tls_cert.

@@ -90,7 +90,7 @@ http::response<http::string_body> health_response(const request& req, const serv
   return res;
 }
 
-/// One HTTP connection. Runs on the strand of its socket; requests are answered in order.
+/// One HTTP connection. Runs on the network thread of its socket; requests are answered in order.
 template <class Stream>
 class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:

@@ -1,5 +1,5 @@
-// lane_inbox: the hand-off from actors (CAF threads) to the one Asio thread, when there is one
-// (chat.io-threads = 1, the default; see websocket_session::lane()).
+// lane_inbox: the hand-off from actors (CAF threads) to one network thread, a lane (each of the
+// chat.io-threads has one; see server_context::lanes and websocket_session::lane()).
 //
 // Everything an actor asks of a session on that thread (a room's batch for many connections, a
 // reply, a close, resume reading) waits here in order, behind at most one post. When it runs,

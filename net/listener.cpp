@@ -32,12 +32,10 @@ void listener::run() {
 }
 
 void listener::do_accept() {
-  // Each connection's handlers run one at a time: on a strand, or, with one Asio thread, simply
-  // on that thread (its executor): a strand there would only add a lock and a second queue to
-  // every post from a client actor (docs/BENCHMARKS.md).
-  auto executor = ctx_->cfg.io_threads == 1 ? asio::any_io_executor{ioc_.get_executor()}
-                                            : asio::any_io_executor{asio::make_strand(ioc_)};
-  acceptor_.async_accept(executor,
+  // Each connection lives on one network thread, its lane (round-robin): its handlers run one at
+  // a time there without a strand, and what actors hand it goes through that lane's inbox.
+  auto& lane = ctx_->pick_lane();
+  acceptor_.async_accept(lane.ioc->get_executor(),
                          beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

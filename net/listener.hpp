@@ -1,5 +1,5 @@
-// listener: accepts TCP connections, each onto its own strand (or, with one Asio thread, onto
-// that thread), and starts an HTTP session.
+// listener: accepts TCP connections, each onto one network thread's io_context (its lane,
+// round-robin), and starts an HTTP session.
 #pragma once
 
 #include "net/beast.hpp"

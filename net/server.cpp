@@ -23,13 +23,24 @@ struct server::impl {
     ctx->services = std::move(services);
     ctx->client_settings = std::move(settings);
     ctx->metrics = counters ? std::move(counters) : std::make_shared<metrics>();
-    if (cfg.io_threads == 1)
-      ctx->inbox = std::make_shared<lane_inbox>(ioc.get_executor(), cfg.write_gather);
+    // Network thread 0 is this one, whose io_context also runs the listeners, signals and
+    // drain; the others run only their connections.
+    for (size_t i = 1; i < cfg.io_threads; ++i) {
+      extra.push_back(std::make_unique<asio::io_context>());
+      extra_work.emplace_back(asio::make_work_guard(*extra.back()));
+    }
+    ctx->lanes.push_back({&ioc, std::make_shared<lane_inbox>(ioc.get_executor(), cfg.write_gather)});
+    for (auto& x : extra)
+      ctx->lanes.push_back({x.get(), std::make_shared<lane_inbox>(x->get_executor(),
+                                                                 cfg.write_gather)});
   }
 
   const chat_config& cfg;
   context_ptr ctx;
   asio::io_context ioc;
+  /// The io_contexts of network threads 1.. (chat.io-threads), kept running while idle.
+  std::vector<std::unique_ptr<asio::io_context>> extra;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> extra_work;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::shared_ptr<listener> acceptor;
@@ -186,18 +197,21 @@ int server::run() {
   if (d.metrics_acceptor)
     d.metrics_acceptor->run();
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < d.cfg.io_threads; ++i)
-    threads.emplace_back([&d] { d.ioc.run(); });
+  for (auto& x : d.extra)
+    threads.emplace_back([&x] { x->run(); });
   d.ioc.run();
+  // The drain is over (or forced): the other network threads stop too.
+  for (auto& x : d.extra)
+    x->stop();
   for (auto& t : threads)
     t.join();
   // Actors still run: from here on none may lock a session (and post to, or destroy it on a
   // CAF thread) while ~io_context destroys what is queued (actors/connection_ref.hpp).
   d.ctx->gate->close();
-  // What actors handed over and the thread never ran holds sessions, and the inbox has a timer:
-  // they go now, while the io_context they belong to still exists.
-  if (d.ctx->inbox)
-    d.ctx->inbox->shutdown();
+  // What actors handed over and a thread never ran holds sessions, and each inbox has a timer:
+  // they go now, while the io_contexts they belong to still exist.
+  for (auto& l : d.ctx->lanes)
+    l.inbox->shutdown();
   log::info("shutdown_network_done", "clients_left=" + std::to_string(d.ctx->sessions.size()));
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace actorchat::netio {
 
@@ -48,9 +49,28 @@ struct server_context {
   /// What actors lock sessions through; closed by server before its io_context goes
   /// (actors/connection_ref.hpp).
   gate_ptr gate = std::make_shared<connection_gate>();
-  /// With one Asio thread (io-threads = 1): what actors hand its sessions waits here
-  /// (net/lane_inbox.hpp). Null with more threads: each session takes its own posts.
-  std::shared_ptr<lane_inbox> inbox;
+  /// The network threads (chat.io-threads), one io_context each: a connection lives on one of
+  /// them from accept to close (round-robin, listener.cpp), and what actors hand its session
+  /// waits in that thread's lane_inbox (net/lane_inbox.hpp). Set up by server before anything
+  /// is accepted; fixed from then on.
+  struct lane {
+    asio::io_context* ioc;
+    std::shared_ptr<lane_inbox> inbox;
+  };
+  std::vector<lane> lanes;
+  std::atomic<size_t> next_lane{0}; ///< the round-robin at accept
+
+  /// The lane whose thread runs `ex` (a session's executor); lanes.front() if none does.
+  const lane& lane_of(const asio::any_io_executor& ex) const {
+    auto& context = asio::query(ex, asio::execution::context);
+    for (auto& l : lanes)
+      if (static_cast<asio::execution_context*>(l.ioc) == &context)
+        return l;
+    return lanes.front();
+  }
+
+  /// The lane for the next accepted connection.
+  const lane& pick_lane() { return lanes[next_lane.fetch_add(1) % lanes.size()]; }
 };
 
 /// What a listener serves: the chat (web-root, /ws, /healthz and, unless it moved, /metrics),

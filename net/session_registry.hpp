@@ -1,5 +1,5 @@
 // session_registry: the live WebSocket sessions, so that shutdown can close every one of them.
-// Thread-safe (sessions add and remove themselves from their own strands).
+// Thread-safe (sessions add and remove themselves from their own network threads).
 #pragma once
 
 #include "actors/connection.hpp"

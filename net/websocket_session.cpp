@@ -81,10 +81,10 @@ std::string clip_reason(std::string reason) {
 
 /// One WebSocket connection.
 ///
-/// Threading: every member is touched only on the session's strand (the executor of its
-/// socket), except the connection interface (send, close, send_all, resume_reading), which
-/// actors call from CAF threads and which only hands the work over (on_own_thread): through
-/// the server's lane_inbox with one Asio thread, else as a post onto the strand. One reader (do_read) and one writer (do_write) per connection; the
+/// Threading: every member is touched only on the session's network thread (its lane: the one
+/// thread of its socket's io_context), except the connection interface (send, close, send_all,
+/// resume_reading), which actors call from CAF threads and which only hands the work over
+/// (on_own_thread) through that lane's inbox. One reader (do_read) and one writer (do_write) per connection; the
 /// write queue belongs to the session alone. The session holds the strong handle of its client
 /// actor; the actor holds only a weak pointer back (no reference cycle).
 template <class Stream>
@@ -94,7 +94,8 @@ class websocket_session : public connection,
 public:
   websocket_session(Stream&& stream, bool autojoin, context_ptr ctx, admission::ticket ticket)
     : ws_(std::move(stream)), ctx_(std::move(ctx)), ticket_(std::move(ticket)),
-      autojoin_(autojoin), timer_(ws_.get_executor()) {
+      autojoin_(autojoin), timer_(ws_.get_executor()),
+      inbox_(ctx_->lane_of(ws_.get_executor()).inbox.get()) {
   }
 
   ~websocket_session() override {
@@ -139,10 +140,9 @@ public:
     });
   }
 
-  /// With one Asio thread every session is on it (no strands, see listener.cpp) and the server
-  /// has its lane_inbox: a room's batch for all of them is one hand-off (send_all) instead of
-  /// one per session. Null (no lane) with more threads.
-  const void* lane() const noexcept override { return ctx_->inbox.get(); }
+  /// The sessions of one network thread share its lane_inbox: a room's batch for all of them is
+  /// one hand-off (send_all) instead of one per session.
+  const void* lane() const noexcept override { return inbox_; }
 
   void send_all(std::vector<std::shared_ptr<connection>> group, payload_batch batch) override {
     on_own_thread([g = std::move(group), b = std::move(batch)] {
@@ -169,14 +169,11 @@ public:
   }
 
 private:
-  /// Runs `f` on this session's thread: through the server's lane_inbox with one Asio thread
-  /// (in order with everything else actors hand over), else as a post to the session's strand.
+  /// Runs `f` on this session's thread, through its lane's inbox: in order with everything
+  /// else actors hand over.
   template <class F>
   void on_own_thread(F&& f) {
-    if (ctx_->inbox)
-      ctx_->inbox->push(std::forward<F>(f));
-    else
-      asio::post(ws_.get_executor(), std::forward<F>(f));
+    inbox_->push(std::forward<F>(f));
   }
 
   /// The TCP socket under the WebSocket (and TLS) layers.
@@ -309,10 +306,10 @@ private:
     count_queue();
     if (writing_ > 0 || write_deferred_)
       return;
-    if (ctx_->inbox && ctx_->inbox->running()) {
+    if (inbox_->running()) {
       // More batches may follow in this run of the inbox: write once, after them.
       write_deferred_ = true;
-      ctx_->inbox->defer_write(this->shared_from_this());
+      inbox_->defer_write(this->shared_from_this());
       return;
     }
     do_write();
@@ -574,6 +571,7 @@ private:
   std::string drop_reason_;
 
   asio::steady_timer timer_;
+  lane_inbox* inbox_; ///< the lane's, which the server keeps as long as the io_context
   bool timer_armed_ = false;
   clock::time_point timer_at_;
   uint64_t timer_generation_ = 0;

@@ -124,4 +124,20 @@ CAF_TEST(empty frames are ignored) {
   expect_everywhere(peers, peers[0].nick, "after the empty frame", 1);
 }
 
+CAF_TEST(with two network threads every client gets every message in order) {
+  // Connections alternate between the threads (net/listener.cpp): these four are on both, and
+  // a room's batch goes to each thread's inbox.
+  start({"--chat.io-threads=2"});
+  std::vector<peer> peers(4);
+  for (auto& p : peers)
+    p.client = connect_client(p.nick);
+  int64_t seq = 0;
+  for (int round = 0; round < 3; ++round)
+    for (auto& sender : peers) {
+      auto text = "round " + std::to_string(round) + " from " + sender.nick;
+      CAF_REQUIRE(sender.client.send(text));
+      expect_everywhere(peers, sender.nick, text, ++seq);
+    }
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -12,8 +12,9 @@ namespace {
 constexpr milliseconds shutdown_timeout{5000};
 
 /// Two clients, `sig`, then a close 1001 for both and exit status 0, all within bounds.
-void check_graceful_shutdown(server_fixture& fix, int sig) {
-  auto& proc = fix.start({"--chat.shutdown-timeout=5s"});
+void check_graceful_shutdown(server_fixture& fix, int sig, std::vector<std::string> extra = {}) {
+  extra.emplace_back("--chat.shutdown-timeout=5s");
+  auto& proc = fix.start(std::move(extra));
   auto a = fix.connect_client();
   auto b = fix.connect_client();
   auto deadline = std::chrono::steady_clock::now() + shutdown_timeout + milliseconds{2000};
@@ -45,6 +46,10 @@ CAF_TEST(SIGTERM closes every client with 1001 and exits 0) {
 
 CAF_TEST(SIGINT closes every client with 1001 and exits 0) {
   check_graceful_shutdown(*this, SIGINT);
+}
+
+CAF_TEST(with two network threads SIGTERM closes the clients of both and exits 0) {
+  check_graceful_shutdown(*this, SIGTERM, {"--chat.io-threads=2"}); // a and b: one on each
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
