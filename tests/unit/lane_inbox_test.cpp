@@ -34,6 +34,16 @@ std::vector<std::shared_ptr<recorder>> busy_writers(std::string& log,
   return writers;
 }
 
+/// Pushes what appends `c` to `log` and then has all of `writers` write.
+void push_busy(lane_inbox& inbox, std::string& log,
+               const std::vector<std::shared_ptr<recorder>>& writers, char c) {
+  inbox.push([&inbox, &log, &writers, c] {
+    log += c;
+    for (auto& w : writers)
+      inbox.defer_write(w);
+  });
+}
+
 /// Runs `ioc` until `log` has `n` characters; bounded: each step returns within 5 s.
 void run_until(asio::io_context& ioc, const std::string& log, size_t n) {
   while (log.size() < n && ioc.run_one_for(std::chrono::seconds{5}) > 0) {
@@ -153,63 +163,66 @@ CAF_TEST(the wait is as long as the writes of the last busy run took capped at t
   CAF_CHECK_EQUAL(never->next_wait().count(), 0);
 }
 
-CAF_TEST(after a wait that gathered nothing the next runs go at once) {
+namespace {
+
+/// An inbox with a far cap (60 s) after a busy run whose writes took 50 ms, and writers for
+/// more busy runs like it.
+struct after_busy_run {
   asio::io_context ioc;
-  auto inbox = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::seconds{60});
+  std::shared_ptr<lane_inbox> inbox = std::make_shared<lane_inbox>(ioc.get_executor(),
+                                                                    std::chrono::seconds{60});
   std::string log;
-  busy_run(ioc, inbox, log, std::chrono::milliseconds{50});
-  // One push alone, which writes to many connections again: the wait was wasted.
-  auto writers = busy_writers(log, std::chrono::milliseconds{50});
-  auto busy_push = [&](char c) {
-    inbox->push([&, c] {
-      log += c;
-      for (auto& w : writers)
-        inbox->defer_write(w);
-    });
-  };
-  busy_push('a');
-  run_until(ioc, log, 1 + lane_inbox::gather_min_writes);
-  CAF_REQUIRE_EQUAL(log.size(), 1 + lane_inbox::gather_min_writes);
-  // The next skip_after_wasted runs, each after a busy run, do not wait.
-  for (int i = 0; i < lane_inbox::skip_after_wasted; ++i) {
+  std::vector<std::shared_ptr<recorder>> writers;
+
+  after_busy_run() {
+    busy_run(ioc, inbox, log, std::chrono::milliseconds{50});
+    writers = busy_writers(log, std::chrono::milliseconds{50});
+  }
+
+  /// Starts over with an empty log and an io_context that may run again.
+  void next() {
     log.clear();
     ioc.restart();
-    busy_push('b');
+  }
+
+  /// Checks that a push now waits (nothing runs at once), then runs it.
+  void check_next_waits() {
+    next();
+    inbox->push([this] { log += "c"; });
     ioc.poll();
-    CAF_CHECK_EQUAL(log.substr(0, 1), "b");
+    CAF_CHECK_EQUAL(log, "");
+    run_until(ioc, log, 1);
+    CAF_CHECK_EQUAL(log, "c");
+  }
+};
+
+} // namespace
+
+CAF_TEST(after a wait that gathered nothing the next runs go at once) {
+  after_busy_run f;
+  // One push alone, which writes to many connections again: the wait was wasted.
+  push_busy(*f.inbox, f.log, f.writers, 'a');
+  run_until(f.ioc, f.log, 1 + lane_inbox::gather_min_writes);
+  CAF_REQUIRE_EQUAL(f.log.size(), 1 + lane_inbox::gather_min_writes);
+  // The next skip_after_wasted runs, each after a busy run, do not wait.
+  for (int i = 0; i < lane_inbox::skip_after_wasted; ++i) {
+    f.next();
+    push_busy(*f.inbox, f.log, f.writers, 'b');
+    f.ioc.poll();
+    CAF_CHECK_EQUAL(f.log.substr(0, 1), "b");
   }
   // Then they wait again.
-  log.clear();
-  ioc.restart();
-  inbox->push([&] { log += "c"; });
-  ioc.poll();
-  CAF_CHECK_EQUAL(log, "");
-  run_until(ioc, log, 1);
-  CAF_CHECK_EQUAL(log, "c");
+  f.check_next_waits();
 }
 
 CAF_TEST(a wait that gathered more than one push keeps the next waiting) {
-  asio::io_context ioc;
-  auto inbox = std::make_shared<lane_inbox>(ioc.get_executor(), std::chrono::seconds{60});
-  std::string log;
-  busy_run(ioc, inbox, log, std::chrono::milliseconds{50});
-  auto writers = busy_writers(log, std::chrono::milliseconds{50});
-  inbox->push([&] {
-    log += "a";
-    for (auto& w : writers)
-      inbox->defer_write(w);
-  });
-  ioc.poll();
-  inbox->push([&] { log += "b"; });
-  run_until(ioc, log, 2 + lane_inbox::gather_min_writes);
-  CAF_REQUIRE_EQUAL(log.substr(0, 2), "ab");
-  log.clear();
-  ioc.restart();
-  inbox->push([&] { log += "c"; });
-  ioc.poll();
-  CAF_CHECK_EQUAL(log, ""); // waits
-  run_until(ioc, log, 1);
-  CAF_CHECK_EQUAL(log, "c");
+  after_busy_run f;
+  push_busy(*f.inbox, f.log, f.writers, 'a');
+  f.ioc.poll(); // waits
+  f.inbox->push([&f] { f.log += "b"; });
+  run_until(f.ioc, f.log, 2 + lane_inbox::gather_min_writes);
+  CAF_REQUIRE_EQUAL(f.log.substr(0, 2), "ab");
+  f.check_next_waits();
 }
 
 CAF_TEST(shutdown with a gather timer pending leaves nothing to run) {
