@@ -37,10 +37,11 @@ struct server::impl {
 
   const chat_config& cfg;
   context_ptr ctx;
-  asio::io_context ioc;
   /// The io_contexts of network threads 1.. (chat.io-threads), kept running while idle.
+  /// Declared before ioc, so they go after it: the accept pending in ioc holds a socket of one.
   std::vector<std::unique_ptr<asio::io_context>> extra;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> extra_work;
+  asio::io_context ioc;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::shared_ptr<listener> acceptor;
