@@ -36,4 +36,29 @@ CAF_TEST(wss round trip and https static files) {
   CAF_CHECK(res.body == *index);
 }
 
+CAF_TEST(wss with two network threads reaches clients on both) {
+  std::string err;
+  auto files = make_self_signed_cert(dir(), &err);
+  if (!files)
+    CAF_MESSAGE(err);
+  CAF_REQUIRE(files.has_value());
+  start({"--chat.tls-cert=" + files->cert, "--chat.tls-key=" + files->key,
+         "--chat.io-threads=2"});
+  ws_options opts;
+  opts.tls = true;
+  std::string a_nick;
+  std::string b_nick;
+  auto a = connect_client(a_nick, opts); // consecutive connections: one on each thread
+  auto b = connect_client(b_nick, opts);
+  CAF_REQUIRE(a.send("from a"));
+  for (auto* c : {&a, &b}) {
+    auto msg = c->read_message(io_timeout);
+    if (!msg)
+      CAF_MESSAGE("no message: " << c->last_error());
+    CAF_REQUIRE(msg.has_value());
+    CAF_CHECK_EQUAL(get_string(*msg, "text"), "from a");
+    CAF_CHECK_EQUAL(get_string(*msg, "from"), a_nick);
+  }
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
