@@ -6,7 +6,7 @@
 namespace actorchat::netio {
 
 listener::listener(asio::io_context& ioc, context_ptr ctx, listener_role role)
-  : ioc_(ioc), ctx_(std::move(ctx)), role_(role), acceptor_(asio::make_strand(ioc)),
+  : ctx_(std::move(ctx)), role_(role), acceptor_(asio::make_strand(ioc)),
     retry_timer_(acceptor_.get_executor()) {
 }
 

@@ -26,7 +26,6 @@ private:
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
 
-  asio::io_context& ioc_;
   context_ptr ctx_;
   listener_role role_;
   tcp::acceptor acceptor_;

@@ -25,14 +25,16 @@ struct server::impl {
     ctx->metrics = counters ? std::move(counters) : std::make_shared<metrics>();
     // Network thread 0 is this one, whose io_context also runs the listeners, signals and
     // drain; the others run only their connections.
+    add_lane(ioc);
     for (size_t i = 1; i < cfg.io_threads; ++i) {
       extra.push_back(std::make_unique<asio::io_context>());
       extra_work.emplace_back(asio::make_work_guard(*extra.back()));
+      add_lane(*extra.back());
     }
-    ctx->lanes.push_back({&ioc, std::make_shared<lane_inbox>(ioc.get_executor(), cfg.write_gather)});
-    for (auto& x : extra)
-      ctx->lanes.push_back({x.get(), std::make_shared<lane_inbox>(x->get_executor(),
-                                                                 cfg.write_gather)});
+  }
+
+  void add_lane(asio::io_context& c) {
+    ctx->lanes.push_back({&c, std::make_shared<lane_inbox>(c.get_executor(), cfg.write_gather)});
   }
 
   const chat_config& cfg;

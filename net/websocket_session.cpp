@@ -84,8 +84,8 @@ std::string clip_reason(std::string reason) {
 /// Threading: every member is touched only on the session's network thread (its lane: the one
 /// thread of its socket's io_context), except the connection interface (send, close, send_all,
 /// resume_reading), which actors call from CAF threads and which only hands the work over
-/// (on_own_thread) through that lane's inbox. One reader (do_read) and one writer (do_write) per connection; the
-/// write queue belongs to the session alone. The session holds the strong handle of its client
+/// (on_own_thread) through that lane's inbox. One reader (do_read) and one writer (do_write)
+/// per connection; the write queue belongs to the session alone. The session holds the strong handle of its client
 /// actor; the actor holds only a weak pointer back (no reference cycle).
 template <class Stream>
 class websocket_session : public connection,
